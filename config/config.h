@@ -1,0 +1,113 @@
+// Gateway configuration: TOML (keys in ../shared/DESIGN.md) into plain
+// structs, validated. Depends on nothing else of ours.
+#ifndef P1GW_CONFIG_CONFIG_H_
+#define P1GW_CONFIG_CONFIG_H_
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace p1 {
+
+using Millis = std::chrono::milliseconds;
+
+// "host:port", "[v6]:port" or ":port"/"port" (all addresses).
+struct SocketAddress {
+  std::string host;  // numeric IPv4/IPv6 for listeners; a name allowed for tcp sources
+  uint16_t port = 0;
+  std::string ToString() const;  // "127.0.0.1:2001", "[::1]:2001"
+};
+
+// One CIDR entry of an allow list.
+struct Cidr {
+  bool v6 = false;
+  std::array<uint8_t, 16> addr{};  // network byte order; v4 uses the first 4 bytes
+  uint8_t prefix = 0;
+  std::string text;                // as written
+};
+
+enum class ListenerProtocol { kRaw, kTelnet, kRfc2217 };
+enum class Payload { kTelegrams, kBytes };
+
+struct ListenerConfig {
+  SocketAddress listen;
+  ListenerProtocol protocol = ListenerProtocol::kRaw;
+  int max_clients = 16;
+  bool kick_old = false;
+  std::vector<Cidr> allow;  // empty: everyone
+  Payload payload = Payload::kTelegrams;
+  bool replay_last = true;
+  Millis min_interval{0};
+  size_t queue_bytes = 65536;
+  Millis stuck_timeout{60000};  // a client that cannot take a byte this long is dropped
+
+  bool operator==(const ListenerConfig&) const;
+};
+
+enum class SourceKind { kSerial, kTcp, kSimulate };
+enum class Parity { kNone, kEven, kOdd };
+
+struct SerialSettings {
+  int baud = 115200;
+  int data_bits = 8;
+  Parity parity = Parity::kNone;
+  int stop_bits = 1;
+  bool operator==(const SerialSettings&) const = default;
+};
+
+struct MeterConfig {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  SourceKind source = SourceKind::kSimulate;
+  std::string serial;        // device path
+  SocketAddress tcp;         // remote host:port
+  std::string simulate;      // dsmr2 | dsmr4 | dsmr5 | be | lu | se | q3d
+  double simulate_rate_hz = 0;  // 0: the variant's real interval
+  std::string preset = "dsmr5";  // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto
+  SerialSettings serial_settings;  // preset, then overrides
+  std::optional<std::array<uint8_t, 16>> key;
+  std::optional<std::array<uint8_t, 16>> aad_key;
+  Millis stale_after{30000};
+  size_t max_telegram_bytes = 16384;
+  std::string trace_file;    // optional raw byte trace
+  std::vector<ListenerConfig> listeners;
+
+  bool operator==(const MeterConfig&) const;
+};
+
+struct GatewayConfig {
+  std::string log_level = "info";
+  SocketAddress metrics_listen{"0.0.0.0", 9464};
+  bool metrics_enabled = true;
+  std::vector<MeterConfig> meters;
+};
+
+// Parses and validates. On error returns false and sets *err to one line
+// "FILE:LINE:COLUMN: message". `source_name` is used as FILE in messages.
+bool ParseConfig(std::string_view toml_text, std::string_view source_name, GatewayConfig* out,
+                 std::string* err);
+bool LoadConfigFile(const std::string& path, GatewayConfig* out, std::string* err);
+
+// The effective config as TOML, keys redacted ("<redacted>").
+std::string DumpConfig(const GatewayConfig& config);
+
+// Preset name -> serial settings; false for unknown names. "auto" -> 115200 8N1.
+bool PresetSerialSettings(std::string_view preset, SerialSettings* out);
+
+// Parses "250ms", "30s", "5m". False on anything else.
+bool ParseDuration(std::string_view text, Millis* out);
+bool ParseSocketAddress(std::string_view text, bool numeric_host, SocketAddress* out,
+                        std::string* err);
+bool ParseCidr(std::string_view text, Cidr* out);
+// Whether a binary address (4 or 16 bytes) falls within the CIDR. v4-mapped
+// v6 addresses match v4 entries.
+bool CidrContains(const Cidr& cidr, const uint8_t* addr, size_t len);
+
+}  // namespace p1
+
+#endif  // P1GW_CONFIG_CONFIG_H_

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs everything p1gateway needs to build, run and test on Debian 12. Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  g++ cmake ninja-build pkg-config git ca-certificates \
+  libuv1-dev libserialport-dev libtomlplusplus-dev prometheus-cpp-dev \
+  libspdlog-dev libfmt-dev catch2 libssl-dev nlohmann-json3-dev libcli11-dev \
+  libtelnet-dev libbenchmark-dev zlib1g-dev \
+  clang libclang-rt-14-dev \
+  socat python3 python3-serial prometheus curl netcat-openbsd >/dev/null
