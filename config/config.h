@@ -21,6 +21,8 @@ struct SocketAddress {
   std::string host;  // numeric IPv4/IPv6 for listeners; a name allowed for tcp sources
   uint16_t port = 0;
   std::string ToString() const;  // "127.0.0.1:2001", "[::1]:2001"
+  bool IsWildcard() const;       // "0.0.0.0" or "::"
+  bool operator==(const SocketAddress&) const = default;
 };
 
 // One CIDR entry of an allow list.
@@ -29,6 +31,8 @@ struct Cidr {
   std::array<uint8_t, 16> addr{};  // network byte order; v4 uses the first 4 bytes
   uint8_t prefix = 0;
   std::string text;                // as written
+  std::string ToString() const;    // canonical "192.168.0.0/16", host bits cleared
+  bool operator==(const Cidr&) const;  // compares the network, not `text`
 };
 
 enum class ListenerProtocol { kRaw, kTelnet, kRfc2217 };
@@ -85,6 +89,7 @@ struct GatewayConfig {
   SocketAddress metrics_listen{"0.0.0.0", 9464};
   bool metrics_enabled = true;
   std::vector<MeterConfig> meters;
+  bool operator==(const GatewayConfig&) const = default;
 };
 
 // Parses and validates. On error returns false and sets *err to one line
@@ -99,10 +104,14 @@ std::string DumpConfig(const GatewayConfig& config);
 // Preset name -> serial settings; false for unknown names. "auto" -> 115200 8N1.
 bool PresetSerialSettings(std::string_view preset, SerialSettings* out);
 
-// Parses "250ms", "30s", "5m". False on anything else.
+// Parses "250ms", "30s", "5m", "1h" and decimals that are whole milliseconds
+// ("1.5s"). False on anything else (no sign, no bare numbers).
 bool ParseDuration(std::string_view text, Millis* out);
+// numeric_host: listeners (IPv4 or [IPv6]; ":port"/"port" mean 0.0.0.0);
+// otherwise a host name is allowed too. Numeric hosts are stored canonically.
 bool ParseSocketAddress(std::string_view text, bool numeric_host, SocketAddress* out,
                         std::string* err);
+// "a.b.c.d[/n]" or "v6[/n]" (no prefix: a single host). Host bits are cleared.
 bool ParseCidr(std::string_view text, Cidr* out);
 // Whether a binary address (4 or 16 bytes) falls within the CIDR. v4-mapped
 // v6 addresses match v4 entries.

@@ -1,0 +1,460 @@
+// TOML -> GatewayConfig. toml++ exceptions are caught here and never escape;
+// every error is one line "FILE:LINE:COLUMN: message" pointing at the key or
+// value at fault (or the enclosing table when something is missing).
+#include "config/config.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <toml++/toml.h>
+
+#include "config/config_checks.h"
+#include "config/parse_util.h"
+
+namespace p1 {
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+class ConfigReader {
+ public:
+  ConfigReader(std::string_view source, std::string* err) : source_(source), err_(err) {}
+
+  bool Read(const toml::table& root, GatewayConfig* out);
+
+ private:
+  bool Fail(const toml::source_region& where, const std::string& message) {
+    *err_ = Location(source_, where.begin.line, where.begin.column) + message;
+    return false;
+  }
+
+  bool CheckKeys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                 std::string_view where);
+  bool GetTable(const toml::table& t, std::string_view key, const toml::table** out);
+  bool GetString(const toml::table& t, std::string_view key, std::string* out,
+                 bool* present = nullptr);
+  bool GetBool(const toml::table& t, std::string_view key, bool* out);
+  template <typename T>
+  bool GetInt(const toml::table& t, std::string_view key, int64_t min, int64_t max, T* out);
+  // Reads a string and hands it to parse(text, &why); on failure the error
+  // is "'key'" + why at the value.
+  template <typename Parse>
+  bool GetParsed(const toml::table& t, std::string_view key, Parse parse);
+  bool GetDuration(const toml::table& t, std::string_view key, bool allow_zero, Millis* out);
+  bool GetAddress(const toml::table& t, std::string_view key, bool numeric, SocketAddress* out);
+  bool GetKey(const toml::table& t, std::string_view key,
+              std::optional<std::array<uint8_t, 16>>* out);
+
+  bool ReadMeter(const toml::table& t, MeterConfig* m);
+  bool ReadSource(const toml::table& t, MeterConfig* m);
+  bool ReadSerialSettings(const toml::table& t, MeterConfig* m);
+  bool ReadLabels(const toml::table& t, MeterConfig* m);
+  bool ReadListener(const toml::table& t, ListenerConfig* l);
+
+  std::string_view source_;
+  std::string* err_;
+  AddressChecker addresses_;
+};
+
+bool ConfigReader::CheckKeys(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                             std::string_view where) {
+  for (const auto& [key, value] : t) {
+    bool known = false;
+    for (std::string_view a : allowed) known = known || key.str() == a;
+    if (!known) {
+      return Fail(key.source(), "unknown key '" + std::string(key.str()) + "' " +
+                                    std::string(where));
+    }
+  }
+  return true;
+}
+
+bool ConfigReader::GetTable(const toml::table& t, std::string_view key, const toml::table** out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return true;
+  if (!n->is_table()) return Fail(n->source(), "'" + std::string(key) + "' must be a table");
+  *out = n->as_table();
+  return true;
+}
+
+bool ConfigReader::GetString(const toml::table& t, std::string_view key, std::string* out,
+                             bool* present) {
+  const toml::node* n = t.get(key);
+  if (present != nullptr) *present = n != nullptr;
+  if (n == nullptr) return true;
+  if (!n->is_string()) return Fail(n->source(), "'" + std::string(key) + "' must be a string");
+  *out = n->as_string()->get();
+  return true;
+}
+
+bool ConfigReader::GetBool(const toml::table& t, std::string_view key, bool* out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return true;
+  if (!n->is_boolean()) {
+    return Fail(n->source(), "'" + std::string(key) + "' must be true or false");
+  }
+  *out = n->as_boolean()->get();
+  return true;
+}
+
+template <typename T>
+bool ConfigReader::GetInt(const toml::table& t, std::string_view key, int64_t min, int64_t max,
+                          T* out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return true;
+  if (!n->is_integer()) return Fail(n->source(), "'" + std::string(key) + "' must be an integer");
+  int64_t v = n->as_integer()->get();
+  if (v < min || v > max) {
+    return Fail(n->source(), "'" + std::string(key) + "' = " + std::to_string(v) +
+                                 " is out of range " + std::to_string(min) + ".." +
+                                 std::to_string(max));
+  }
+  *out = static_cast<T>(v);
+  return true;
+}
+
+template <typename Parse>
+bool ConfigReader::GetParsed(const toml::table& t, std::string_view key, Parse parse) {
+  std::string text;
+  bool present = false;
+  if (!GetString(t, key, &text, &present)) return false;
+  std::string why;
+  if (present && !parse(text, &why)) {
+    return Fail(t.get(key)->source(), "'" + std::string(key) + "'" + why);
+  }
+  return true;
+}
+
+bool ConfigReader::GetDuration(const toml::table& t, std::string_view key, bool allow_zero,
+                               Millis* out) {
+  return GetParsed(t, key, [&](const std::string& text, std::string* why) {
+    if (!ParseDuration(text, out)) {
+      *why = ": bad duration '" + text + "' (use e.g. \"250ms\", \"30s\", \"5m\")";
+      return false;
+    }
+    if (!allow_zero && out->count() == 0) {
+      *why = " must be greater than zero";
+      return false;
+    }
+    return true;
+  });
+}
+
+bool ConfigReader::GetAddress(const toml::table& t, std::string_view key, bool numeric,
+                              SocketAddress* out) {
+  return GetParsed(t, key, [&](const std::string& text, std::string* why) {
+    bool ok = ParseSocketAddress(text, numeric, out, why);
+    *why = ": " + *why;
+    return ok;
+  });
+}
+
+bool ConfigReader::GetKey(const toml::table& t, std::string_view key,
+                          std::optional<std::array<uint8_t, 16>>* out) {
+  return GetParsed(t, key, [&](const std::string& text, std::string* why) {
+    std::array<uint8_t, 16> bytes;
+    if (!ParseHexKey(text, &bytes)) {
+      *why = " must be exactly 32 hex digits";
+      return false;
+    }
+    *out = bytes;
+    return true;
+  });
+}
+
+bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
+  GatewayConfig config;
+  if (!CheckKeys(root, {"gateway", "metrics", "meters"}, "at the top level")) return false;
+  const toml::table* gateway = nullptr;
+  const toml::table* metrics = nullptr;
+  if (!GetTable(root, "gateway", &gateway) || !GetTable(root, "metrics", &metrics)) return false;
+  if (gateway != nullptr) {
+    if (!CheckKeys(*gateway, {"log_level"}, "in [gateway]") ||
+        !GetString(*gateway, "log_level", &config.log_level)) {
+      return false;
+    }
+    if (!IsLogLevel(config.log_level)) {
+      return Fail(gateway->get("log_level")->source(),
+                  "unknown log_level '" + config.log_level +
+                      "' (trace | debug | info | warn | error)");
+    }
+  }
+  if (metrics != nullptr) {
+    std::string listen;
+    bool present = false;
+    if (!CheckKeys(*metrics, {"listen"}, "in [metrics]") ||
+        !GetString(*metrics, "listen", &listen, &present)) {
+      return false;
+    }
+    if (present && listen.empty()) {
+      config.metrics_enabled = false;
+    } else if (!GetAddress(*metrics, "listen", true, &config.metrics_listen)) {
+      return false;
+    }
+  }
+  if (config.metrics_enabled) {
+    const toml::node* n = metrics != nullptr ? metrics->get("listen") : nullptr;
+    Position pos = n != nullptr ? Position{n->source().begin.line, n->source().begin.column}
+                                : Position{1, 1};
+    addresses_.Add(config.metrics_listen, "[metrics] listen", pos);
+  }
+
+  const toml::node* meters = root.get("meters");
+  if (meters == nullptr) return Fail(root.source(), "no [[meters]] defined");
+  if (!meters->is_array_of_tables()) {
+    return Fail(meters->source(), "'meters' must be an array of tables ([[meters]])");
+  }
+  std::map<std::string, Position> names;
+  for (const toml::node& n : *meters->as_array()) {
+    MeterConfig m;
+    if (!ReadMeter(*n.as_table(), &m)) return false;
+    const toml::source_region& where = n.as_table()->get("name")->source();
+    Position pos{where.begin.line, where.begin.column};
+    auto [it, inserted] = names.emplace(m.name, pos);
+    if (!inserted) {
+      return Fail(where, "duplicate meter name '" + m.name + "' (first at line " +
+                             std::to_string(it->second.line) + ")");
+    }
+    config.meters.push_back(std::move(m));
+  }
+  *out = std::move(config);
+  return true;
+}
+
+bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
+  if (!CheckKeys(t, {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
+                     "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
+                     "max_telegram_bytes", "trace_file", "listeners"},
+                 "in [[meters]]")) {
+    return false;
+  }
+  bool has_name = false;
+  if (!GetString(t, "name", &m->name, &has_name)) return false;
+  if (!has_name) return Fail(t.source(), "meter without 'name'");
+  if (!IsValidMeterName(m->name)) {
+    return Fail(t.get("name")->source(),
+                "bad meter name '" + m->name + "': use 1-64 characters [a-z0-9_-]");
+  }
+  if (!ReadLabels(t, m) || !ReadSource(t, m) || !ReadSerialSettings(t, m) ||
+      !GetKey(t, "key", &m->key) || !GetKey(t, "aad_key", &m->aad_key) ||
+      !GetDuration(t, "stale_after", false, &m->stale_after) ||
+      !GetInt(t, "max_telegram_bytes", 1024, 1 << 20, &m->max_telegram_bytes)) {
+    return false;
+  }
+  bool has_trace = false;
+  if (!GetString(t, "trace_file", &m->trace_file, &has_trace)) return false;
+  if (has_trace && m->trace_file.empty()) {
+    return Fail(t.get("trace_file")->source(), "'trace_file' must not be empty");
+  }
+  const toml::node* listeners = t.get("listeners");
+  if (listeners == nullptr) return true;
+  if (!listeners->is_array_of_tables()) {
+    return Fail(listeners->source(), "'listeners' must be an array of tables ([[meters.listeners]])");
+  }
+  for (const toml::node& n : *listeners->as_array()) {
+    ListenerConfig l;
+    if (!ReadListener(*n.as_table(), &l)) return false;
+    if (l.queue_bytes < m->max_telegram_bytes) {
+      const toml::node* q = n.as_table()->get("queue_bytes");
+      return Fail(q != nullptr ? q->source() : n.source(),
+                  "queue_bytes " + std::to_string(l.queue_bytes) +
+                      " is smaller than the meter's max_telegram_bytes " +
+                      std::to_string(m->max_telegram_bytes) +
+                      ": a full telegram could never be queued");
+    }
+    const toml::source_region& where = n.as_table()->get("listen")->source();
+    std::string clash;
+    if (!addresses_.Add(l.listen, "meter '" + m->name + "'",
+                        Position{where.begin.line, where.begin.column}, &clash)) {
+      return Fail(where, clash);
+    }
+    m->listeners.push_back(std::move(l));
+  }
+  return true;
+}
+
+bool ConfigReader::ReadSource(const toml::table& t, MeterConfig* m) {
+  const toml::node* first = nullptr;
+  std::string_view first_key;
+  for (std::string_view key : {"serial", "tcp", "simulate"}) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) continue;
+    // Report the later of the two in document order.
+    if (first != nullptr) {
+      const toml::node* later = first->source().begin < n->source().begin ? n : first;
+      return Fail(later->source(), "meter '" + m->name + "' has both '" +
+                                       std::string(first_key) + "' and '" + std::string(key) +
+                                       "': use exactly one of serial, tcp, simulate");
+    }
+    first = n;
+    first_key = key;
+  }
+  if (first == nullptr) {
+    return Fail(t.source(), "meter '" + m->name + "' needs one of serial, tcp, simulate");
+  }
+  if (first_key == "serial") {
+    m->source = SourceKind::kSerial;
+    if (!GetString(t, "serial", &m->serial)) return false;
+    if (m->serial.empty()) return Fail(first->source(), "'serial' must name a device");
+  } else if (first_key == "tcp") {
+    m->source = SourceKind::kTcp;
+    if (!GetAddress(t, "tcp", false, &m->tcp)) return false;
+  } else {
+    m->source = SourceKind::kSimulate;
+    if (!GetString(t, "simulate", &m->simulate)) return false;
+    if (!IsSimulateVariant(m->simulate)) {
+      return Fail(first->source(), "unknown simulate variant '" + m->simulate +
+                                       "' (dsmr2 | dsmr4 | dsmr5 | be | lu | se | q3d)");
+    }
+  }
+  const toml::node* rate = t.get("rate");
+  if (rate == nullptr) return true;
+  if (m->source != SourceKind::kSimulate) {
+    return Fail(rate->source(), "'rate' applies only to simulate meters");
+  }
+  std::optional<double> hz = rate->value<double>();  // integers convert too
+  if (!hz || !(*hz > 0 && *hz <= 1000)) {
+    return Fail(rate->source(), "'rate' must be a number of telegrams per second in (0, 1000]");
+  }
+  m->simulate_rate_hz = *hz;
+  return true;
+}
+
+bool ConfigReader::ReadSerialSettings(const toml::table& t, MeterConfig* m) {
+  if (!GetString(t, "preset", &m->preset)) return false;
+  if (!PresetSerialSettings(m->preset, &m->serial_settings)) {
+    return Fail(t.get("preset")->source(),
+                "unknown preset '" + m->preset +
+                    "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto)");
+  }
+  if (m->preset == "auto") {
+    for (std::string_view key : {"baud", "data_bits", "parity", "stop_bits"}) {
+      if (const toml::node* n = t.get(key)) {
+        return Fail(n->source(), "'" + std::string(key) +
+                                     "' contradicts preset = \"auto\" (the port is probed)");
+      }
+    }
+  }
+  SerialSettings& s = m->serial_settings;
+  if (!GetInt(t, "baud", 50, 4'000'000, &s.baud) || !GetInt(t, "data_bits", 5, 8, &s.data_bits) ||
+      !GetInt(t, "stop_bits", 1, 2, &s.stop_bits)) {
+    return false;
+  }
+  std::string parity;
+  bool has_parity = false;
+  if (!GetString(t, "parity", &parity, &has_parity)) return false;
+  if (has_parity && !ParseParity(parity, &s.parity)) {
+    return Fail(t.get("parity")->source(), "unknown parity '" + parity + "' (none | even | odd)");
+  }
+  return true;
+}
+
+bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
+  const toml::table* labels = nullptr;
+  if (!GetTable(t, "labels", &labels)) return false;
+  if (labels == nullptr) return true;
+  for (const auto& [key, value] : *labels) {
+    std::string name(key.str());
+    if (!IsValidLabelName(name)) {
+      return Fail(key.source(), "bad label name '" + name + "' (Prometheus: [a-zA-Z_][a-zA-Z0-9_]*)");
+    }
+    if (IsReservedLabel(name)) {
+      return Fail(key.source(), "label '" + name + "' is reserved for the gateway's own labels");
+    }
+    if (!value.is_string()) return Fail(value.source(), "label '" + name + "' must be a string");
+    m->labels[name] = value.as_string()->get();
+  }
+  return true;
+}
+
+bool ConfigReader::ReadListener(const toml::table& t, ListenerConfig* l) {
+  if (!CheckKeys(t, {"listen", "protocol", "max_clients", "kick_old", "allow", "payload",
+                     "replay_last", "min_interval", "queue_bytes", "stuck_timeout"},
+                 "in [[meters.listeners]]")) {
+    return false;
+  }
+  if (t.get("listen") == nullptr) return Fail(t.source(), "listener without 'listen'");
+  std::string protocol;
+  std::string payload;
+  bool has_protocol = false;
+  bool has_payload = false;
+  if (!GetAddress(t, "listen", true, &l->listen) ||
+      !GetString(t, "protocol", &protocol, &has_protocol) ||
+      !GetString(t, "payload", &payload, &has_payload) ||
+      !GetInt(t, "max_clients", 1, 10'000, &l->max_clients) ||
+      !GetBool(t, "kick_old", &l->kick_old) || !GetBool(t, "replay_last", &l->replay_last) ||
+      !GetDuration(t, "min_interval", true, &l->min_interval) ||
+      !GetInt(t, "queue_bytes", 1024, 64 << 20, &l->queue_bytes) ||
+      !GetDuration(t, "stuck_timeout", false, &l->stuck_timeout)) {
+    return false;
+  }
+  if (has_protocol && !ParseProtocol(protocol, &l->protocol)) {
+    return Fail(t.get("protocol")->source(),
+                "unknown protocol '" + protocol + "' (raw | telnet | rfc2217)");
+  }
+  if (has_payload && !ParsePayload(payload, &l->payload)) {
+    return Fail(t.get("payload")->source(), "unknown payload '" + payload + "' (telegrams | bytes)");
+  }
+  const toml::node* allow = t.get("allow");
+  if (allow == nullptr) return true;
+  if (!allow->is_array()) return Fail(allow->source(), "'allow' must be an array of CIDR strings");
+  for (const toml::node& entry : *allow->as_array()) {
+    Cidr cidr;
+    if (!entry.is_string()) return Fail(entry.source(), "'allow' entries must be strings");
+    if (!ParseCidr(entry.as_string()->get(), &cidr)) {
+      return Fail(entry.source(), "bad CIDR '" + entry.as_string()->get() +
+                                      "' (e.g. \"192.168.0.0/16\", \"::1/128\")");
+    }
+    l->allow.push_back(std::move(cidr));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Location(std::string_view source, uint32_t line, uint32_t column) {
+  return std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+}
+
+bool ParseConfig(std::string_view toml_text, std::string_view source_name, GatewayConfig* out,
+                 std::string* err) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    *err = Location(source_name, e.source().begin.line, e.source().begin.column) +
+           std::string(e.description());
+    return false;
+  } catch (const std::exception& e) {  // e.g. bad_alloc: still one line, never a crash
+    *err = std::string(source_name) + ": " + e.what();
+    return false;
+  }
+  return ConfigReader(source_name, err).Read(root, out);
+}
+
+bool LoadConfigFile(const std::string& path, GatewayConfig* out, std::string* err) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) {
+    *err = path + ": cannot read: " + std::strerror(errno);
+    return false;
+  }
+  std::string text;
+  char buf[8192];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
+    text.append(buf, n);
+    if (text.size() > kMaxConfigBytes) {
+      *err = path + ": cannot read: larger than 1 MiB";
+      return false;
+    }
+  }
+  if (std::ferror(f.get())) {
+    *err = path + ": cannot read: " + std::strerror(errno);
+    return false;
+  }
+  return ParseConfig(text, path, out, err);
+}
+
+}  // namespace p1

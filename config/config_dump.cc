@@ -1,0 +1,105 @@
+// DumpConfig and the equality operators used by SIGHUP reload.
+// The dump is TOML that ParseConfig reads back to an equal config, except that
+// decryption keys are printed as "<redacted>" (the dump is for humans and
+// logs; a redacted key does not parse, deliberately).
+#include <charconv>
+
+#include "config/config.h"
+#include "config/parse_util.h"
+
+namespace p1 {
+namespace {
+
+std::string FormatRate(double hz) {
+  char buf[32];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, hz);
+  std::string s(buf, ec == std::errc() ? ptr : buf);
+  if (s.find_first_of(".eE") == std::string::npos) s += ".0";  // stay a TOML float
+  return s;
+}
+
+std::string SerialSummary(const SerialSettings& s) {
+  char parity = s.parity == Parity::kEven ? 'E' : s.parity == Parity::kOdd ? 'O' : 'N';
+  return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + parity +
+         std::to_string(s.stop_bits);
+}
+
+void DumpListener(const ListenerConfig& l, std::string* out) {
+  std::string& o = *out;
+  o += "\n  [[meters.listeners]]\n";
+  o += "  listen = " + TomlQuote(l.listen.ToString()) + "\n";
+  o += "  protocol = " + TomlQuote(ProtocolName(l.protocol)) + "\n";
+  o += "  max_clients = " + std::to_string(l.max_clients) + "\n";
+  o += std::string("  kick_old = ") + (l.kick_old ? "true" : "false") + "\n";
+  if (l.allow.empty()) {
+    o += "  # allow: everyone\n";
+  } else {
+    o += "  allow = [";
+    for (size_t i = 0; i < l.allow.size(); ++i) {
+      o += (i ? ", " : "") + TomlQuote(l.allow[i].ToString());
+    }
+    o += "]\n";
+  }
+  o += "  payload = " + TomlQuote(PayloadName(l.payload)) + "\n";
+  o += std::string("  replay_last = ") + (l.replay_last ? "true" : "false") + "\n";
+  o += "  min_interval = " + TomlQuote(FormatDuration(l.min_interval)) + "\n";
+  o += "  queue_bytes = " + std::to_string(l.queue_bytes) + "\n";
+  o += "  stuck_timeout = " + TomlQuote(FormatDuration(l.stuck_timeout)) + "\n";
+}
+
+void DumpMeter(const MeterConfig& m, std::string* out) {
+  std::string& o = *out;
+  o += "\n[[meters]]\n";
+  o += "name = " + TomlQuote(m.name) + "\n";
+  if (!m.labels.empty()) {
+    o += "labels = {";
+    bool first = true;
+    for (const auto& [k, v] : m.labels) {
+      o += (first ? " " : ", ") + k + " = " + TomlQuote(v);
+      first = false;
+    }
+    o += " }\n";
+  }
+  switch (m.source) {
+    case SourceKind::kSerial: o += "serial = " + TomlQuote(m.serial) + "\n"; break;
+    case SourceKind::kTcp: o += "tcp = " + TomlQuote(m.tcp.ToString()) + "\n"; break;
+    case SourceKind::kSimulate:
+      o += "simulate = " + TomlQuote(m.simulate) + "\n";
+      if (m.simulate_rate_hz > 0) o += "rate = " + FormatRate(m.simulate_rate_hz) + "\n";
+      break;
+  }
+  o += "preset = " + TomlQuote(m.preset) + "\n";
+  // Only what differs from the preset is written as an override, so the dump
+  // stays valid for preset = "auto" (which refuses overrides).
+  SerialSettings preset;
+  PresetSerialSettings(m.preset, &preset);
+  const SerialSettings& s = m.serial_settings;
+  o += "# serial settings: " + SerialSummary(s) + (s == preset ? " (preset)" : "") + "\n";
+  if (s.baud != preset.baud) o += "baud = " + std::to_string(s.baud) + "\n";
+  if (s.data_bits != preset.data_bits) o += "data_bits = " + std::to_string(s.data_bits) + "\n";
+  if (s.parity != preset.parity) o += "parity = " + TomlQuote(ParityName(s.parity)) + "\n";
+  if (s.stop_bits != preset.stop_bits) o += "stop_bits = " + std::to_string(s.stop_bits) + "\n";
+  if (m.key) o += "key = \"<redacted>\"\n";
+  if (m.aad_key) o += "aad_key = \"<redacted>\"\n";
+  o += "stale_after = " + TomlQuote(FormatDuration(m.stale_after)) + "\n";
+  o += "max_telegram_bytes = " + std::to_string(m.max_telegram_bytes) + "\n";
+  if (!m.trace_file.empty()) o += "trace_file = " + TomlQuote(m.trace_file) + "\n";
+  for (const ListenerConfig& l : m.listeners) DumpListener(l, out);
+}
+
+}  // namespace
+
+bool ListenerConfig::operator==(const ListenerConfig&) const = default;
+bool MeterConfig::operator==(const MeterConfig&) const = default;
+
+std::string DumpConfig(const GatewayConfig& config) {
+  std::string o = "# effective p1gateway configuration\n\n[gateway]\n";
+  o += "log_level = " + TomlQuote(config.log_level) + "\n\n[metrics]\n";
+  o += "listen = " +
+       TomlQuote(config.metrics_enabled ? config.metrics_listen.ToString() : std::string()) +
+       (config.metrics_enabled ? "\n" : "  # disabled\n");
+  for (const MeterConfig& m : config.meters) DumpMeter(m, &o);
+  return o;
+}
+
+}  // namespace p1

@@ -1,0 +1,50 @@
+// Small validators and formatters shared by the config parser, DumpConfig
+// and the ser2net importer. Pure functions, no state.
+#ifndef P1GW_CONFIG_PARSE_UTIL_H_
+#define P1GW_CONFIG_PARSE_UTIL_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace p1 {
+
+// Exactly 32 hex digits (either case) -> 16 bytes.
+bool ParseHexKey(std::string_view text, std::array<uint8_t, 16>* out);
+
+// [a-z0-9_-]+, at most 64 characters.
+bool IsValidMeterName(std::string_view name);
+
+// Prometheus label name syntax [a-zA-Z_][a-zA-Z0-9_]*, not "__"-prefixed.
+bool IsValidLabelName(std::string_view name);
+
+// Labels the gateway itself puts on series (or Prometheus adds); static
+// meter labels must not collide with them.
+bool IsReservedLabel(std::string_view name);
+
+// RFC 1123 host name (letters, digits, '-', dots), at most 253 characters.
+bool IsValidHostName(std::string_view name);
+
+// Largest exact unit: "5m", "30s", "250ms", "0s".
+std::string FormatDuration(Millis d);
+
+// TOML basic string literal, quotes included.
+std::string TomlQuote(std::string_view s);
+
+std::string_view ParityName(Parity p);  // "none" | "even" | "odd"
+bool ParseParity(std::string_view text, Parity* out);
+std::string_view ProtocolName(ListenerProtocol p);  // "raw" | "telnet" | "rfc2217"
+bool ParseProtocol(std::string_view text, ListenerProtocol* out);
+std::string_view PayloadName(Payload p);  // "telegrams" | "bytes"
+bool ParsePayload(std::string_view text, Payload* out);
+
+// Simulated meter variants the runtime provides.
+bool IsSimulateVariant(std::string_view v);
+bool IsLogLevel(std::string_view v);
+
+}  // namespace p1
+
+#endif  // P1GW_CONFIG_PARSE_UTIL_H_

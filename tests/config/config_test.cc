@@ -1,0 +1,365 @@
+// ParseConfig: every key of the documented example, presets and overrides,
+// and every error path with its FILE:LINE:COLUMN.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "config/config.h"
+#include "tests/config/config_test_util.h"
+
+namespace p1 {
+namespace {
+
+std::string ErrorOf(const std::string& text) {
+  GatewayConfig config;
+  std::string err;
+  bool ok = ParseConfig(text, "t.toml", &config, &err);
+  CHECK_FALSE(ok);
+  return err;
+}
+
+const std::string kSim = "[[meters]]\nname = \"home\"\nsimulate = \"dsmr5\"\n";
+
+TEST_CASE("the documented example config parses into every field") {
+  GatewayConfig c = Parse(R"([gateway]
+log_level = "debug"
+
+[metrics]
+listen = "127.0.0.1:9100"
+
+[[meters]]
+name = "home"
+labels = { household = "12b", city = "Utrecht" }
+serial = "/dev/serial/by-id/usb-FTDI-if00-port0"
+preset = "dsmr5"
+key = "D491470F47126332B07D1923B3504188"
+aad_key = "00112233445566778899aabbccddeeff"
+stale_after = "45s"
+max_telegram_bytes = 8192
+trace_file = "/var/log/p1/home.trace"
+
+  [[meters.listeners]]
+  listen = "0.0.0.0:2001"
+  protocol = "telnet"
+  max_clients = 4
+  kick_old = true
+  allow = ["192.168.0.0/16", "127.0.0.1/32", "::1"]
+  payload = "bytes"
+  replay_last = false
+  min_interval = "10s"
+  queue_bytes = 32768
+  stuck_timeout = "2m"
+
+  [[meters.listeners]]
+  listen = "[::1]:2002"
+)");
+  CHECK(c.log_level == "debug");
+  CHECK(c.metrics_enabled);
+  CHECK(c.metrics_listen.ToString() == "127.0.0.1:9100");
+  REQUIRE(c.meters.size() == 1);
+  const MeterConfig& m = c.meters[0];
+  CHECK(m.name == "home");
+  CHECK(m.labels == std::map<std::string, std::string>{{"household", "12b"}, {"city", "Utrecht"}});
+  CHECK(m.source == SourceKind::kSerial);
+  CHECK(m.serial == "/dev/serial/by-id/usb-FTDI-if00-port0");
+  CHECK(m.preset == "dsmr5");
+  CHECK(m.serial_settings == SerialSettings{115200, 8, Parity::kNone, 1});
+  REQUIRE(m.key.has_value());
+  CHECK((*m.key)[0] == 0xD4);
+  CHECK((*m.key)[15] == 0x88);
+  REQUIRE(m.aad_key.has_value());
+  CHECK((*m.aad_key)[1] == 0x11);
+  CHECK((*m.aad_key)[15] == 0xFF);
+  CHECK(m.stale_after == Millis(45000));
+  CHECK(m.max_telegram_bytes == 8192);
+  CHECK(m.trace_file == "/var/log/p1/home.trace");
+  REQUIRE(m.listeners.size() == 2);
+  const ListenerConfig& l = m.listeners[0];
+  CHECK(l.listen.host == "0.0.0.0");
+  CHECK(l.listen.port == 2001);
+  CHECK(l.protocol == ListenerProtocol::kTelnet);
+  CHECK(l.max_clients == 4);
+  CHECK(l.kick_old);
+  REQUIRE(l.allow.size() == 3);
+  CHECK(l.allow[0].prefix == 16);
+  CHECK(l.allow[2].v6);
+  CHECK(l.allow[2].prefix == 128);
+  CHECK(l.payload == Payload::kBytes);
+  CHECK_FALSE(l.replay_last);
+  CHECK(l.min_interval == Millis(10000));
+  CHECK(l.queue_bytes == 32768);
+  CHECK(l.stuck_timeout == Millis(120000));
+  const ListenerConfig& d = m.listeners[1];
+  CHECK(d.listen.host == "::1");
+  CHECK(d.listen.ToString() == "[::1]:2002");
+  CHECK(d.protocol == ListenerProtocol::kRaw);
+  CHECK(d.max_clients == 16);
+  CHECK_FALSE(d.kick_old);
+  CHECK(d.allow.empty());
+  CHECK(d.payload == Payload::kTelegrams);
+  CHECK(d.replay_last);
+  CHECK(d.min_interval == Millis(0));
+  CHECK(d.queue_bytes == 65536);
+  CHECK(d.stuck_timeout == Millis(60000));
+}
+
+TEST_CASE("defaults apply when sections are absent") {
+  GatewayConfig c = Parse(kSim);
+  CHECK(c.log_level == "info");
+  CHECK(c.metrics_enabled);
+  CHECK(c.metrics_listen.ToString() == "0.0.0.0:9464");
+  REQUIRE(c.meters.size() == 1);
+  CHECK(c.meters[0].source == SourceKind::kSimulate);
+  CHECK(c.meters[0].simulate == "dsmr5");
+  CHECK(c.meters[0].simulate_rate_hz == 0);
+  CHECK(c.meters[0].stale_after == Millis(30000));
+  CHECK(c.meters[0].listeners.empty());
+}
+
+TEST_CASE("metrics listen = \"\" disables metrics") {
+  GatewayConfig c = Parse("[metrics]\nlisten = \"\"\n" + kSim);
+  CHECK_FALSE(c.metrics_enabled);
+}
+
+TEST_CASE("presets choose serial settings and explicit keys override them") {
+  auto settings = [](const std::string& extra) {
+    return Parse("[[meters]]\nname = \"m\"\nserial = \"/dev/ttyUSB0\"\n" + extra)
+        .meters[0]
+        .serial_settings;
+  };
+  CHECK(settings("") == SerialSettings{115200, 8, Parity::kNone, 1});  // default dsmr5
+  CHECK(settings("preset = \"dsmr2\"") == SerialSettings{9600, 7, Parity::kEven, 1});
+  CHECK(settings("preset = \"dsmr3\"") == SerialSettings{9600, 7, Parity::kEven, 1});
+  for (const char* p : {"dsmr4", "dsmr5", "be", "lu", "se", "at", "q3d", "auto"}) {
+    CHECK(settings(std::string("preset = \"") + p + "\"") ==
+          SerialSettings{115200, 8, Parity::kNone, 1});
+  }
+  CHECK(settings("preset = \"dsmr3\"\nbaud = 115200") ==
+        SerialSettings{115200, 7, Parity::kEven, 1});
+  CHECK(settings("preset = \"dsmr5\"\nbaud = 9600\ndata_bits = 7\nparity = \"odd\"\nstop_bits = 2") ==
+        SerialSettings{9600, 7, Parity::kOdd, 2});
+}
+
+TEST_CASE("tcp sources accept host names, simulate accepts a rate") {
+  GatewayConfig c = Parse(R"([[meters]]
+name = "remote"
+tcp = "p1-dongle.local:23"
+
+[[meters]]
+name = "sim"
+simulate = "lu"
+rate = 2
+
+[[meters]]
+name = "sim2"
+simulate = "be"
+rate = 0.5
+)");
+  CHECK(c.meters[0].source == SourceKind::kTcp);
+  CHECK(c.meters[0].tcp.host == "p1-dongle.local");
+  CHECK(c.meters[0].tcp.port == 23);
+  CHECK(c.meters[1].simulate_rate_hz == 2.0);
+  CHECK(c.meters[2].simulate_rate_hz == 0.5);
+}
+
+struct ErrorCase {
+  const char* what;
+  std::string text;
+  std::string expected;
+};
+
+TEST_CASE("every config error names file, line, column and the problem") {
+  const std::string m = "[[meters]]\nname = \"home\"\n";  // lines 1-2
+  const std::string sim = m + "simulate = \"dsmr5\"\n";   // lines 1-3
+  const std::string lst = sim + "[[meters.listeners]]\n";  // line 4
+  std::vector<ErrorCase> cases = {
+      {"toml syntax", "[gateway\n", "t.toml:1:9: "},
+      {"duplicate key (toml++)", "[gateway]\nlog_level = \"info\"\nlog_level = \"warn\"\n",
+       "t.toml:3:13: Error while parsing key-value pair: cannot redefine existing string "
+       "'log_level'"},
+      {"unknown top-level key", "verbose = true\n" + sim,
+       "t.toml:1:1: unknown key 'verbose' at the top level"},
+      {"unknown gateway key", "[gateway]\n  loglevel = \"info\"\n" + sim,
+       "t.toml:2:3: unknown key 'loglevel' in [gateway]"},
+      {"unknown metrics key", "[metrics]\nport = 9464\n" + sim,
+       "t.toml:2:1: unknown key 'port' in [metrics]"},
+      {"unknown meter key", sim + "baudrate = 9600\n",
+       "t.toml:4:1: unknown key 'baudrate' in [[meters]]"},
+      {"unknown listener key", lst + "listen = \"127.0.0.1:1\"\nmaxclients = 3\n",
+       "t.toml:6:1: unknown key 'maxclients' in [[meters.listeners]]"},
+      {"bad log level", "[gateway]\nlog_level = \"verbose\"\n" + sim,
+       "t.toml:2:13: unknown log_level 'verbose' (trace | debug | info | warn | error)"},
+      {"gateway not a table", "gateway = 1\n" + sim, "t.toml:1:11: 'gateway' must be a table"},
+      {"no meters", "[gateway]\n", "t.toml:1:1: no [[meters]] defined"},
+      {"meters not array of tables", "meters = 3\n",
+       "t.toml:1:10: 'meters' must be an array of tables ([[meters]])"},
+      {"meter without name", "[[meters]]\nsimulate = \"dsmr5\"\n",
+       "t.toml:1:1: meter without 'name'"},
+      {"name not a string", "[[meters]]\nname = 5\n", "t.toml:2:8: 'name' must be a string"},
+      {"bad meter name", "[[meters]]\nname = \"Home\"\n",
+       "t.toml:2:8: bad meter name 'Home': use 1-64 characters [a-z0-9_-]"},
+      {"duplicate meter name", sim + sim,
+       "t.toml:5:8: duplicate meter name 'home' (first at line 2)"},
+      {"no source", m, "t.toml:1:1: meter 'home' needs one of serial, tcp, simulate"},
+      {"two sources", m + "serial = \"/dev/ttyUSB0\"\ntcp = \"host:23\"\n",
+       "t.toml:4:7: meter 'home' has both 'serial' and 'tcp': use exactly one of serial, tcp, "
+       "simulate"},
+      {"two sources, reverse order", m + "simulate = \"be\"\nserial = \"/dev/ttyUSB0\"\n",
+       "t.toml:4:10: meter 'home' has both 'serial' and 'simulate'"},
+      {"empty serial", m + "serial = \"\"\n", "t.toml:3:10: 'serial' must name a device"},
+      {"unknown simulate variant", m + "simulate = \"dsmr9\"\n",
+       "t.toml:3:12: unknown simulate variant 'dsmr9' (dsmr2 | dsmr4 | dsmr5 | be | lu | se | "
+       "q3d)"},
+      {"tcp source without host", m + "tcp = \":23\"\n",
+       "t.toml:3:7: 'tcp': address ':23' needs a host"},
+      {"tcp source bad host", m + "tcp = \"my_host:23\"\n",
+       "t.toml:3:7: 'tcp': bad host name 'my_host'"},
+      {"tcp source bad port", m + "tcp = \"host:0\"\n",
+       "t.toml:3:7: 'tcp': bad port in 'host:0': expected 1-65535"},
+      {"rate on serial meter", m + "serial = \"/dev/ttyUSB0\"\nrate = 1\n",
+       "t.toml:4:8: 'rate' applies only to simulate meters"},
+      {"rate zero", sim + "rate = 0\n",
+       "t.toml:4:8: 'rate' must be a number of telegrams per second in (0, 1000]"},
+      {"rate string", sim + "rate = \"1\"\n", "t.toml:4:8: 'rate' must be a number"},
+      {"unknown preset", sim + "preset = \"dsmr6\"\n", "t.toml:4:10: unknown preset 'dsmr6'"},
+      {"override with auto", sim + "preset = \"auto\"\nbaud = 9600\n",
+       "t.toml:5:8: 'baud' contradicts preset = \"auto\" (the port is probed)"},
+      {"baud negative", sim + "baud = -9600\n",
+       "t.toml:4:8: 'baud' = -9600 is out of range 50..4000000"},
+      {"data bits", sim + "data_bits = 9\n", "t.toml:4:13: 'data_bits' = 9 is out of range 5..8"},
+      {"stop bits", sim + "stop_bits = 0\n", "t.toml:4:13: 'stop_bits' = 0 is out of range 1..2"},
+      {"parity", sim + "parity = \"mark\"\n",
+       "t.toml:4:10: unknown parity 'mark' (none | even | odd)"},
+      {"parity type", sim + "parity = 1\n", "t.toml:4:10: 'parity' must be a string"},
+      {"short key", sim + "key = \"D491470F47126332B07D1923B350418\"\n",
+       "t.toml:4:7: 'key' must be exactly 32 hex digits"},
+      {"non-hex aad key", sim + "aad_key = \"00112233445566778899AABBCCDDEEFG\"\n",
+       "t.toml:4:11: 'aad_key' must be exactly 32 hex digits"},
+      {"bad duration", sim + "stale_after = \"30\"\n",
+       "t.toml:4:15: 'stale_after': bad duration '30' (use e.g. \"250ms\", \"30s\", \"5m\")"},
+      {"zero stale_after", sim + "stale_after = \"0s\"\n",
+       "t.toml:4:15: 'stale_after' must be greater than zero"},
+      {"duration not a string", sim + "stale_after = 30\n",
+       "t.toml:4:15: 'stale_after' must be a string"},
+      {"max telegram bytes", sim + "max_telegram_bytes = 100\n",
+       "t.toml:4:22: 'max_telegram_bytes' = 100 is out of range 1024..1048576"},
+      {"empty trace file", sim + "trace_file = \"\"\n",
+       "t.toml:4:14: 'trace_file' must not be empty"},
+      {"labels not a table", sim + "labels = \"x\"\n", "t.toml:4:10: 'labels' must be a table"},
+      {"bad label name", sim + "labels = { \"2nd\" = \"x\" }\n",
+       "t.toml:4:12: bad label name '2nd' (Prometheus: [a-zA-Z_][a-zA-Z0-9_]*)"},
+      {"label with dunder", sim + "labels = { __name__ = \"x\" }\n",
+       "t.toml:4:12: bad label name '__name__'"},
+      {"reserved label", sim + "labels = { household = \"1\", phase = \"l1\" }\n",
+       "t.toml:4:29: label 'phase' is reserved for the gateway's own labels"},
+      {"reserved label meter", sim + "labels = { meter = \"x\" }\n",
+       "t.toml:4:12: label 'meter' is reserved"},
+      {"label value not a string", sim + "labels = { floor = 2 }\n",
+       "t.toml:4:20: label 'floor' must be a string"},
+      {"listeners not tables", sim + "listeners = 1\n",
+       "t.toml:4:13: 'listeners' must be an array of tables ([[meters.listeners]])"},
+      {"listener without listen", lst + "protocol = \"raw\"\n",
+       "t.toml:4:1: listener without 'listen'"},
+      {"listen host name", lst + "listen = \"localhost:2001\"\n",
+       "t.toml:5:10: 'listen': 'localhost' is not a numeric IPv4 address (listen addresses are "
+       "numeric; IPv6 as [::1]:port)"},
+      {"listen v6 without brackets", lst + "listen = \"::1:2001\"\n",
+       "t.toml:5:10: 'listen': bad address '::1:2001': write IPv6 addresses as [addr]:port"},
+      {"listen bad v6", lst + "listen = \"[::g]:2001\"\n",
+       "t.toml:5:10: 'listen': bad IPv6 address '::g'"},
+      {"listen port too big", lst + "listen = \"127.0.0.1:65536\"\n",
+       "t.toml:5:10: 'listen': bad port in '127.0.0.1:65536': expected 1-65535"},
+      {"listen without port", lst + "listen = \"127.0.0.1\"\n",
+       "t.toml:5:10: 'listen': bad address '127.0.0.1': missing ':port'"},
+      {"listen empty", lst + "listen = \"\"\n", "t.toml:5:10: 'listen': empty address"},
+      {"protocol", lst + "listen = \"127.0.0.1:1\"\nprotocol = \"ssh\"\n",
+       "t.toml:6:12: unknown protocol 'ssh' (raw | telnet | rfc2217)"},
+      {"payload", lst + "listen = \"127.0.0.1:1\"\npayload = \"lines\"\n",
+       "t.toml:6:11: unknown payload 'lines' (telegrams | bytes)"},
+      {"max_clients zero", lst + "listen = \"127.0.0.1:1\"\nmax_clients = 0\n",
+       "t.toml:6:15: 'max_clients' = 0 is out of range 1..10000"},
+      {"max_clients float", lst + "listen = \"127.0.0.1:1\"\nmax_clients = 1.5\n",
+       "t.toml:6:15: 'max_clients' must be an integer"},
+      {"kick_old string", lst + "listen = \"127.0.0.1:1\"\nkick_old = \"yes\"\n",
+       "t.toml:6:12: 'kick_old' must be true or false"},
+      {"queue_bytes small", lst + "listen = \"127.0.0.1:1\"\nqueue_bytes = 1000\n",
+       "t.toml:6:15: 'queue_bytes' = 1000 is out of range 1024..67108864"},
+      {"queue below telegram cap", lst + "listen = \"127.0.0.1:1\"\nqueue_bytes = 4096\n",
+       "t.toml:6:15: queue_bytes 4096 is smaller than the meter's max_telegram_bytes 16384"},
+      {"stuck_timeout zero", lst + "listen = \"127.0.0.1:1\"\nstuck_timeout = \"0ms\"\n",
+       "t.toml:6:17: 'stuck_timeout' must be greater than zero"},
+      {"min_interval bad", lst + "listen = \"127.0.0.1:1\"\nmin_interval = \"-1s\"\n",
+       "t.toml:6:16: 'min_interval': bad duration '-1s'"},
+      {"allow not array", lst + "listen = \"127.0.0.1:1\"\nallow = \"10.0.0.0/8\"\n",
+       "t.toml:6:9: 'allow' must be an array of CIDR strings"},
+      {"allow entry type", lst + "listen = \"127.0.0.1:1\"\nallow = [\"10.0.0.0/8\", 5]\n",
+       "t.toml:6:24: 'allow' entries must be strings"},
+      {"allow bad cidr", lst + "listen = \"127.0.0.1:1\"\nallow = [\"10.0.0.0/33\"]\n",
+       "t.toml:6:10: bad CIDR '10.0.0.0/33' (e.g. \"192.168.0.0/16\", \"::1/128\")"},
+      {"duplicate listener across meters",
+       lst + "listen = \"127.0.0.1:2001\"\n[[meters]]\nname = \"b\"\nsimulate = \"be\"\n"
+             "[[meters.listeners]]\nlisten = \"127.0.0.1:2001\"\n",
+       "t.toml:10:10: listen address 127.0.0.1:2001 is already used by meter 'home' (line 5)"},
+      {"wildcard overlaps", lst + "listen = \"0.0.0.0:2001\"\n[[meters.listeners]]\n"
+                                  "listen = \"127.0.0.1:2001\"\n",
+       "t.toml:7:10: listen address 127.0.0.1:2001 overlaps 0.0.0.0:2001 of meter 'home' "
+       "(line 5)"},
+      {"listener clashes with metrics", "[metrics]\nlisten = \"127.0.0.1:9464\"\n" + lst +
+                                            "listen = \"127.0.0.1:9464\"\n",
+       "t.toml:7:10: listen address 127.0.0.1:9464 is already used by [metrics] listen (line 2)"},
+      {"v6 spelled differently", lst + "listen = \"[::1]:2001\"\n[[meters.listeners]]\n"
+                                       "listen = \"[0:0::1]:2001\"\n",
+       "t.toml:7:10: listen address [::1]:2001 is already used by meter 'home' (line 5)"},
+      {"metrics bad address", "[metrics]\nlisten = \"9464x\"\n" + sim,
+       "t.toml:2:10: 'listen': bad address '9464x': missing ':port'"},
+  };
+  for (const ErrorCase& c : cases) {
+    INFO(c.what);
+    std::string err = ErrorOf(c.text);
+    CHECK_THAT(err, Catch::Matchers::StartsWith(c.expected));
+    CHECK(err.find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("listeners on different addresses or families do not clash") {
+  GatewayConfig c = Parse(kSim + R"([[meters.listeners]]
+listen = "127.0.0.1:2001"
+[[meters.listeners]]
+listen = "127.0.0.2:2001"
+[[meters.listeners]]
+listen = "[::1]:2001"
+[[meters.listeners]]
+listen = "0.0.0.0:2002"
+[[meters.listeners]]
+listen = "[::1]:2002"
+)");
+  CHECK(c.meters[0].listeners.size() == 5);
+}
+
+TEST_CASE("port-only listen addresses mean every IPv4 address") {
+  GatewayConfig c = Parse(kSim + "[[meters.listeners]]\nlisten = \":2001\"\n"
+                                 "[[meters.listeners]]\nlisten = \"2002\"\n");
+  CHECK(c.meters[0].listeners[0].listen.ToString() == "0.0.0.0:2001");
+  CHECK(c.meters[0].listeners[1].listen.ToString() == "0.0.0.0:2002");
+}
+
+TEST_CASE("LoadConfigFile reports unreadable files as FILE: cannot read") {
+  GatewayConfig c;
+  std::string err;
+  CHECK_FALSE(LoadConfigFile("/nonexistent/p1gateway.toml", &c, &err));
+  CHECK(err == "/nonexistent/p1gateway.toml: cannot read: No such file or directory");
+  CHECK_FALSE(LoadConfigFile(P1GW_SOURCE_DIR "/config", &c, &err));
+  CHECK(err == P1GW_SOURCE_DIR "/config: cannot read: Is a directory");
+}
+
+TEST_CASE("binary garbage and deep nesting give one error line, no crash") {
+  std::string garbage("\x00\xff\xfe[[meters]]\x01", 15);
+  std::string err = ErrorOf(garbage);
+  CHECK(err.rfind("t.toml:", 0) == 0);
+  std::string deep = "x = " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  err = ErrorOf(deep);
+  CHECK(err.rfind("t.toml:1:", 0) == 0);
+}
+
+}  // namespace
+}  // namespace p1
