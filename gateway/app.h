@@ -1,0 +1,71 @@
+// App: the running gateway. Owns the meters, their proxy hubs and the
+// Prometheus exporter on one libuv loop; SIGINT/SIGTERM shut it down
+// cleanly, SIGHUP reloads the config keeping unchanged meters untouched.
+// *loop must outlive the App.
+#ifndef P1GW_GATEWAY_APP_H_
+#define P1GW_GATEWAY_APP_H_
+
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "gateway/meter.h"
+#include "gateway/uv_handle.h"
+
+namespace p1 {
+
+class Hub;
+class PrometheusExporter;
+
+class App : public MeterObserver {
+ public:
+  // `config_path` is re-read on SIGHUP; empty means the config cannot be
+  // reloaded (the built-in demo).
+  App(uv_loop_t* loop, std::string config_path, GatewayConfig config);
+  ~App() override;
+
+  // Binds every listener and the metrics port, starts every meter. False with
+  // *err on a startup error (port in use, unopenable trace file).
+  bool Start(std::string* err);
+  // Re-reads config_path; on a bad file logs the error and keeps running.
+  bool Reload(std::string* err);
+  // Closes every handle; uv_run then returns once the closes complete.
+  void Shutdown();
+
+  uint16_t metrics_port() const;
+  const Meter* meter(const std::string& name) const;
+  const Hub* hub(const std::string& name) const;
+  std::string RenderMetrics() const;  // for tests
+
+  void OnMeterChanged(Meter* meter) override;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Hub> hub;      // declared first: destroyed after the meter
+    std::unique_ptr<Meter> meter;  // holds a raw pointer to hub
+  };
+  static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnPublishTimer(uv_timer_t* timer);
+  bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
+  void Publish(const Entry& entry);
+
+  uv_loop_t* loop_;
+  std::string config_path_;
+  GatewayConfig config_;
+  std::unique_ptr<PrometheusExporter> exporter_;
+  std::map<std::string, Entry> meters_;
+  UvHandle<uv_signal_t> sigint_, sigterm_, sighup_;
+  UvHandle<uv_timer_t> publish_timer_;
+  bool shutting_down_ = false;
+};
+
+// Configures spdlog for stderr: no timestamps under systemd (journald adds
+// its own), level by name ("info", "debug"...). False for an unknown level.
+bool SetupLogging(const std::string& level);
+
+}  // namespace p1
+
+#endif  // P1GW_GATEWAY_APP_H_

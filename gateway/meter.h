@@ -1,0 +1,71 @@
+// Meter: one P1 meter. Owns its source, framer and stale timer; turns bytes
+// into shared Telegrams, counts everything, and hands telegrams to its sinks.
+// *loop, *observer and every added sink must outlive the Meter.
+#ifndef P1GW_GATEWAY_METER_H_
+#define P1GW_GATEWAY_METER_H_
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "gateway/framer.h"
+#include "gateway/sink.h"
+#include "gateway/source.h"
+#include "gateway/trace_writer.h"
+#include "gateway/uv_handle.h"
+
+namespace p1 {
+
+class Meter;
+
+// Told after every frame and source state change, on the loop thread.
+class MeterObserver {
+ public:
+  virtual ~MeterObserver() = default;
+  virtual void OnMeterChanged(Meter* meter) = 0;
+};
+
+class Meter : public SourceListener {
+ public:
+  Meter(uv_loop_t* loop, MeterConfig config, MeterObserver* observer);
+  ~Meter() override;
+
+  // Creates and starts the source (and trace file). False with *err on a
+  // startup error; a source that cannot open yet is not an error: it retries.
+  bool Start(std::string* err);
+  void AddSink(TelegramSink* sink) { sinks_.push_back(sink); }
+
+  const MeterConfig& config() const { return config_; }
+  const MeterCounters& counters() const { return counters_; }
+  const TelegramPtr& latest() const { return latest_; }
+  bool connected() const { return connected_; }
+  std::string DescribeSource() const;
+
+  // SourceListener (also driven directly by tests).
+  void OnSourceData(std::string_view bytes) override;
+  void OnSourceState(bool connected, std::string_view reason) override;
+
+ private:
+  static void OnStale(uv_timer_t* timer);
+  void OnFrame(const Frame& frame);
+
+  uv_loop_t* loop_;
+  MeterConfig config_;
+  MeterObserver* observer_;
+  Framer framer_;
+  std::unique_ptr<Source> source_;
+  std::unique_ptr<TraceWriter> trace_;
+  UvHandle<uv_timer_t> stale_;
+  std::vector<TelegramSink*> sinks_;
+  MeterCounters counters_;
+  TelegramPtr latest_;
+  bool connected_ = false;
+  bool ever_connected_ = false;
+};
+
+}  // namespace p1
+
+#endif  // P1GW_GATEWAY_METER_H_

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Black-box tests of the built p1gateway binary: pty meters, TCP clients,
+/metrics, signals, exit codes. Usage: gateway_e2e.py BINARY DATA_DIR TEST"""
+import os
+import pty
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tty
+import urllib.request
+
+BIN, DATA, TEST = sys.argv[1], sys.argv[2], sys.argv[3]
+DEADLINE = 20.0
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, what, timeout=DEADLINE):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            v = cond()
+            if v:
+                return v
+        except OSError:
+            pass
+        time.sleep(0.05)
+    fail("timed out waiting for " + what)
+
+
+def read_telegram(sock, timeout=DEADLINE):
+    """Reads from sock until one complete '/'..'!XXXX\\r\\n' telegram arrived."""
+    sock.settimeout(timeout)
+    buf = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        i = buf.find(b"!")
+        if i >= 0 and buf.find(b"\r\n", i) >= 0:
+            return buf[: buf.find(b"\r\n", i) + 2]
+        chunk = sock.recv(65536)
+        if not chunk:
+            fail("connection closed before a whole telegram")
+        buf += chunk
+    fail("no telegram within %ss" % timeout)
+
+
+def metrics(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        return r.read().decode()
+
+
+def metric_value(text, name, labels):
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all('%s="%s"' % kv in line for kv in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def stop(proc, sig=signal.SIGTERM):
+    proc.send_signal(sig)
+    try:
+        rc = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        fail("gateway did not exit within 10 s of signal %d" % sig)
+    if rc != 0:
+        fail("gateway exited with %d after signal %d" % (rc, sig))
+
+
+class PtyMeter:
+    def __init__(self, link):
+        self.master, slave = pty.openpty()
+        tty.setraw(slave)
+        self.link = link
+        os.symlink(os.ttyname(slave), link)
+        os.close(slave)
+
+    def write(self, data):
+        os.write(self.master, data)
+
+
+def test_three_pty_meters(tmp):
+    files = ["dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt",
+             "dsmr_parser__be-emucs__fluvius-v171.txt",
+             "dsmr-tools__dsmr42__onrealdsmr4-parse-real-telegram-with-gas.txt"]
+    telegrams = [open(os.path.join(DATA, f), "rb").read() for f in files]
+    meters = [PtyMeter(os.path.join(tmp, "meter%d" % i)) for i in range(3)]
+    ports = [free_port() for _ in range(3)]
+    mport = free_port()
+    cfg = os.path.join(tmp, "gw.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n' % mport)
+        for i, m in enumerate(meters):
+            f.write('[[meters]]\nname = "m%d"\nserial = "%s"\npreset = "dsmr5"\n'
+                    'labels = { house = "h%d" }\n'
+                    '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % (i, m.link, i, ports[i]))
+    gw = subprocess.Popen([BIN, "--config", cfg])
+    try:
+        socks = [wait_for(lambda p=p: socket.create_connection(("127.0.0.1", p), timeout=1),
+                          "listener %d" % p) for p in ports]
+        wait_for(lambda: "m2" in metrics(mport), "metrics")
+        time.sleep(0.3)  # the serial sources open right after the listeners
+        for i, m in enumerate(meters):
+            m.write(b"noise\x00" + telegrams[i][:50])
+            m.write(telegrams[i][50:])
+        for i, s in enumerate(socks):
+            got = read_telegram(s)
+            if got != telegrams[i]:
+                fail("meter %d: client got %r... instead of its telegram" % (i, got[:60]))
+        text = wait_for(lambda: (lambda t: t if metric_value(t, "p1gateway_telegrams_total",
+                                                             {"meter": "m2"}) == 1 else None)(metrics(mport)),
+                        "telegram counters")
+        for i in range(3):
+            if metric_value(text, "dsmr_meter_up", {"meter": "m%d" % i, "house": "h%d" % i}) != 1:
+                fail("dsmr_meter_up for m%d is not 1:\n%s" % (i, text))
+        # 1-0:1.8.1 of the DSMR 5 sample, in joules.
+        line = [l for l in telegrams[0].decode().splitlines() if l.startswith("1-0:1.8.1(")][0]
+        kwh = float(line.split("(")[1].split("*")[0])
+        got = metric_value(text, "dsmr_electricity_imported_tariff_joules_total",
+                           {"meter": "m0", "tariff": "1"})
+        if got is None or abs(got - kwh * 3.6e6) > 1e-3:
+            fail("tariff 1 joules %r, expected %r" % (got, kwh * 3.6e6))
+        for s in socks:
+            s.close()
+    finally:
+        if gw.poll() is None:
+            stop(gw)
+
+
+def test_demo():
+    gw = subprocess.Popen([BIN, "--demo"])
+    try:
+        for port, name in [(2001, "home"), (2002, "be"), (2003, "lu")]:
+            s = wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1),
+                         "demo port %d" % port)
+            t = read_telegram(s, timeout=15)
+            if not t.startswith(b"/"):
+                fail("demo port %d: telegram does not start with '/'" % port)
+            s.close()
+        text = wait_for(lambda: (lambda t: t if metric_value(t, "dsmr_meter_up", {"meter": "lu"}) == 1
+                                 else None)(metrics(9464)), "demo metrics")
+        for meter in ["home", "be", "lu"]:
+            if metric_value(text, "dsmr_electricity_imported_joules_total", {"meter": meter}) is None:
+                fail("demo meter %s has no imported energy total" % meter)
+        if metric_value(text, "dsmr_gas_cubic_meters_total", {"meter": "home"}) is None:
+            fail("demo meter home has no gas series")
+    finally:
+        if gw.poll() is None:
+            stop(gw, signal.SIGINT)
+
+
+def test_bad_config(tmp):
+    cfg = os.path.join(tmp, "bad.toml")
+    with open(cfg, "w") as f:
+        f.write('[[meters]]\nname = "x"\nserial = "/dev/null"\nbogus_key = 1\n')
+    r = subprocess.run([BIN, "--config", cfg], capture_output=True, text=True, timeout=10)
+    if r.returncode != 2:
+        fail("bad config: exit %d, expected 2" % r.returncode)
+    if "bad.toml:4:" not in r.stderr or "bogus_key" not in r.stderr:
+        fail("bad config: message lacks location or key: %r" % r.stderr)
+    r = subprocess.run([BIN, "check-config", cfg], capture_output=True, text=True, timeout=10)
+    if r.returncode != 2:
+        fail("check-config on a bad file: exit %d" % r.returncode)
+    r = subprocess.run([BIN, "no-such-command"], capture_output=True, text=True, timeout=10)
+    if r.returncode != 2:
+        fail("unknown subcommand: exit %d, expected 2" % r.returncode)
+
+
+def test_port_in_use(tmp):
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    cfg = os.path.join(tmp, "busy.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = ""\n[[meters]]\nname = "x"\nsimulate = "dsmr5"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % port)
+    r = subprocess.run([BIN, "--config", cfg], capture_output=True, text=True, timeout=10)
+    busy.close()
+    if r.returncode != 1 or "in use" not in r.stderr:
+        fail("port in use: exit %d, stderr %r" % (r.returncode, r.stderr))
+
+
+def test_simulate_pty(tmp):
+    link = os.path.join(tmp, "simpty")
+    sim = subprocess.Popen([BIN, "simulate", "--variant", "dsmr5", "--rate", "20", "--out", link])
+    try:
+        wait_for(lambda: os.path.islink(link), "simulate pty link")
+        r = subprocess.run([BIN, "probe", link, "--timeout-ms", "3000"], capture_output=True,
+                           text=True, timeout=20)
+        if r.returncode != 0 or 'preset = "dsmr5"' not in r.stdout:
+            fail("probe on simulated dsmr5: exit %d, out %r err %r" % (r.returncode, r.stdout, r.stderr))
+    finally:
+        stop(sim)
+    if os.path.exists(link):
+        fail("simulate left its pty link behind")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        {"three_pty_meters": lambda: test_three_pty_meters(tmp),
+         "demo": test_demo,
+         "bad_config": lambda: test_bad_config(tmp),
+         "port_in_use": lambda: test_port_in_use(tmp),
+         "simulate_pty": lambda: test_simulate_pty(tmp)}[TEST]()
+    print("ok", TEST)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+// Loop tests of Meter with its real sources: pseudo-terminals as serial
+// meters, a loopback TCP server as a remote ser2net/dongle.
+#include <catch2/catch.hpp>
+#include <uv.h>
+
+#include <memory>
+#include <vector>
+
+#include "gateway/meter.h"
+#include "tests/support/loop_helpers.h"
+
+namespace p1 {
+namespace {
+
+using testing::FakeSerial;
+using testing::RunUntil;
+
+const char* kTelegramFile = "dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt";
+
+class CountingObserver : public MeterObserver {
+ public:
+  void OnMeterChanged(Meter*) override { ++changes; }
+  int changes = 0;
+};
+
+class RecordingSink : public TelegramSink {
+ public:
+  void OnTelegram(const TelegramPtr& t) override { telegrams.push_back(t); }
+  std::vector<TelegramPtr> telegrams;
+};
+
+MeterConfig SerialMeter(const std::string& name, const std::string& path) {
+  MeterConfig c;
+  c.name = name;
+  c.source = SourceKind::kSerial;
+  c.serial = path;
+  return c;
+}
+
+TEST_CASE("several pty meters on one loop each deliver their own telegrams", "[meter][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::string telegram = testing::TestData(kTelegramFile);
+  REQUIRE(!telegram.empty());
+  {
+    CountingObserver observer;
+    std::vector<std::unique_ptr<FakeSerial>> ports;
+    std::vector<std::unique_ptr<Meter>> meters;
+    std::vector<std::unique_ptr<RecordingSink>> sinks;
+    for (int i = 0; i < 3; ++i) {
+      ports.push_back(std::make_unique<FakeSerial>(testing::TempPath("meter" + std::to_string(i))));
+      meters.push_back(std::make_unique<Meter>(&loop, SerialMeter("m" + std::to_string(i),
+                                                                  ports.back()->link()),
+                                               &observer));
+      sinks.push_back(std::make_unique<RecordingSink>());
+      meters.back()->AddSink(sinks.back().get());
+      std::string err;
+      REQUIRE(meters.back()->Start(&err));
+    }
+    REQUIRE(RunUntil(&loop, [&] {
+      for (auto& m : meters) if (!m->connected()) return false;
+      return true;
+    }, 3000));
+    // Meter i gets i+1 telegrams, with junk and a split in the middle.
+    for (int i = 0; i < 3; ++i) {
+      for (int k = 0; k <= i; ++k) {
+        REQUIRE(ports[i]->Write(std::string("\0junk", 5) + telegram.substr(0, 100)));
+        REQUIRE(ports[i]->Write(telegram.substr(100)));
+      }
+    }
+    REQUIRE(RunUntil(&loop, [&] {
+      for (int i = 0; i < 3; ++i)
+        if (sinks[i]->telegrams.size() < static_cast<size_t>(i + 1)) return false;
+      return true;
+    }, 5000));
+    for (int i = 0; i < 3; ++i) {
+      CHECK(sinks[i]->telegrams.size() == static_cast<size_t>(i + 1));
+      CHECK(meters[i]->counters().telegrams == static_cast<uint64_t>(i + 1));
+      // The first chunk's leading "junk" plus a partial start before the
+      // second telegram are truncated/skipped, never delivered.
+      for (const auto& t : sinks[i]->telegrams) {
+        CHECK(t->plaintext == telegram);
+        CHECK(t->crc == CrcStatus::kValid);
+        CHECK(t->reading.Find(Obis{1, 0, 1, 8, 1}) != nullptr);
+      }
+    }
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+TEST_CASE("a pty meter that vanishes and comes back under the same path keeps delivering",
+          "[meter][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::string telegram = testing::TestData(kTelegramFile);
+  {
+    CountingObserver observer;
+    FakeSerial port(testing::TempPath("unplug"));
+    Meter meter(&loop, SerialMeter("unplug", port.link()), &observer);
+    RecordingSink sink;
+    meter.AddSink(&sink);
+    std::string err;
+    REQUIRE(meter.Start(&err));
+    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 3000));
+    REQUIRE(port.Write(telegram));
+    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 1; }, 3000));
+
+    // Half a telegram, then the device goes away: the half must not be
+    // glued to what arrives after the reopen.
+    REQUIRE(port.Write(telegram.substr(0, 200)));
+    RunUntil(&loop, [&] { return meter.counters().received_bytes >= telegram.size() + 200; }, 2000);
+    port.Unplug();
+    REQUIRE(RunUntil(&loop, [&] { return !meter.connected(); }, 3000));
+    port.Replug();
+    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 5000));
+    CHECK(meter.counters().reconnects == 1);
+    REQUIRE(port.Write(telegram));
+    REQUIRE(port.Write(telegram));
+    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 3; }, 3000));
+    for (const auto& t : sink.telegrams) CHECK(t->plaintext == telegram);
+    CHECK(meter.counters().crc_errors == 0);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+TEST_CASE("a meter whose device does not exist keeps retrying without failing", "[meter][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    CountingObserver observer;
+    std::string path = testing::TempPath("missing");
+    Meter meter(&loop, SerialMeter("missing", path), &observer);
+    std::string err;
+    REQUIRE(meter.Start(&err));
+    // The first open fails at once, the retry after 0.5 s fails again.
+    REQUIRE(RunUntil(&loop, [&] { return observer.changes >= 2; }, 3000));
+    CHECK_FALSE(meter.connected());
+    // The device appears later: the meter picks it up.
+    FakeSerial port(path);
+    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 5000));
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+// A loopback TCP server that sends a telegram to whoever connects and can be
+// stopped and restarted on the same port.
+class TelegramServer {
+ public:
+  TelegramServer(uv_loop_t* loop, std::string telegram) : loop_(loop), telegram_(std::move(telegram)) {}
+  ~TelegramServer() { Stop(); }
+
+  void Start(int port) {
+    server_ = new uv_tcp_t;
+    uv_tcp_init(loop_, server_);
+    server_->data = this;
+    struct sockaddr_in addr;
+    uv_ip4_addr("127.0.0.1", port, &addr);
+    REQUIRE(uv_tcp_bind(server_, reinterpret_cast<sockaddr*>(&addr), 0) == 0);
+    REQUIRE(uv_listen(reinterpret_cast<uv_stream_t*>(server_), 16, OnConnection) == 0);
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    uv_tcp_getsockname(server_, reinterpret_cast<sockaddr*>(&ss), &len);
+    port_ = ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  }
+
+  void Stop() {
+    for (uv_tcp_t* c : clients_) uv_close(reinterpret_cast<uv_handle_t*>(c), OnClosed);
+    clients_.clear();
+    if (server_) uv_close(reinterpret_cast<uv_handle_t*>(server_), OnClosed);
+    server_ = nullptr;
+  }
+
+  int port() const { return port_; }
+  int connections = 0;
+
+ private:
+  static void OnClosed(uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); }
+  static void OnConnection(uv_stream_t* s, int status) {
+    auto* self = static_cast<TelegramServer*>(s->data);
+    if (status < 0) return;
+    auto* c = new uv_tcp_t;
+    uv_tcp_init(self->loop_, c);
+    uv_accept(s, reinterpret_cast<uv_stream_t*>(c));
+    self->clients_.push_back(c);
+    ++self->connections;
+    uv_buf_t buf = uv_buf_init(self->telegram_.data(), self->telegram_.size());
+    uv_try_write(reinterpret_cast<uv_stream_t*>(c), &buf, 1);
+  }
+
+  uv_loop_t* loop_;
+  std::string telegram_;
+  uv_tcp_t* server_ = nullptr;
+  std::vector<uv_tcp_t*> clients_;
+  int port_ = 0;
+};
+
+TEST_CASE("a TCP source reconnects after its server restarts", "[meter][loop][tcp]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::string telegram = testing::TestData(kTelegramFile);
+  {
+    TelegramServer server(&loop, telegram);
+    server.Start(0);
+    CountingObserver observer;
+    MeterConfig c;
+    c.name = "remote";
+    c.source = SourceKind::kTcp;
+    c.tcp = SocketAddress{"localhost", static_cast<uint16_t>(server.port())};
+    Meter meter(&loop, c, &observer);
+    RecordingSink sink;
+    meter.AddSink(&sink);
+    std::string err;
+    REQUIRE(meter.Start(&err));
+    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 1; }, 5000));
+
+    int port = server.port();
+    server.Stop();
+    REQUIRE(RunUntil(&loop, [&] { return !meter.connected(); }, 3000));
+    server.Start(port);
+    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 2; }, 8000));
+    CHECK(meter.counters().reconnects == 1);
+    CHECK(server.connections == 2);
+    CHECK(sink.telegrams[1]->plaintext == telegram);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+TEST_CASE("a meter without telegrams goes stale and counts timeouts", "[meter][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    CountingObserver observer;
+    FakeSerial port(testing::TempPath("stale"));
+    MeterConfig c = SerialMeter("stale", port.link());
+    c.stale_after = Millis(200);
+    Meter meter(&loop, c, &observer);
+    std::string err;
+    REQUIRE(meter.Start(&err));
+    REQUIRE(RunUntil(&loop, [&] { return meter.counters().timeouts >= 2; }, 3000));
+    CHECK(meter.counters().telegrams == 0);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+TEST_CASE("bad CRC, overflow and garbage are counted, never delivered", "[meter]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    CountingObserver observer;
+    MeterConfig c = SerialMeter("direct", "/nonexistent");
+    c.max_telegram_bytes = 2048;
+    Meter meter(&loop, c, &observer);
+    RecordingSink sink;
+    meter.AddSink(&sink);
+    std::string good = testing::TestData(kTelegramFile);
+    std::string bad = good;
+    bad[good.find("1-0:1.8.1") + 12] ^= 1;  // flip a digit: CRC no longer matches
+    meter.OnSourceData(bad);
+    meter.OnSourceData("/XYZ5\r\n\r\n" + std::string(4096, 'A'));  // over the cap
+    meter.OnSourceData(std::string("\xff\xfe garbage \x00\x01", 14));
+    meter.OnSourceData(good);
+    CHECK(sink.telegrams.size() == 1);
+    CHECK(meter.counters().telegrams == 1);
+    CHECK(meter.counters().crc_errors == 1);
+    CHECK(meter.counters().overflow_errors == 1);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+}  // namespace
+}  // namespace p1

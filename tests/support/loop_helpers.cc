@@ -1,0 +1,94 @@
+#include "tests/support/loop_helpers.h"
+
+#include <fcntl.h>
+#include <pty.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace p1::testing {
+
+bool RunUntil(uv_loop_t* loop, const std::function<bool()>& done, int timeout_ms) {
+  uv_timer_t tick;
+  uv_timer_init(loop, &tick);
+  uv_timer_start(&tick, [](uv_timer_t*) {}, 10, 10);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool ok = done();
+  while (!ok && std::chrono::steady_clock::now() < deadline) {
+    uv_run(loop, UV_RUN_ONCE);
+    ok = done();
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
+  uv_run(loop, UV_RUN_NOWAIT);
+  return ok;
+}
+
+int DrainAndClose(uv_loop_t* loop) {
+  for (int i = 0; i < 1000 && uv_loop_alive(loop); ++i) uv_run(loop, UV_RUN_NOWAIT);
+  return uv_loop_close(loop);
+}
+
+FakeSerial::FakeSerial(std::string link) : link_(std::move(link)) { Open(); }
+
+FakeSerial::~FakeSerial() {
+  if (master_ >= 0) close(master_);
+  unlink(link_.c_str());
+}
+
+void FakeSerial::Open() {
+  int slave = -1;
+  char name[128];
+  if (openpty(&master_, &slave, name, nullptr, nullptr) != 0) return;
+  struct termios t;
+  tcgetattr(slave, &t);
+  cfmakeraw(&t);
+  tcsetattr(slave, TCSANOW, &t);
+  close(slave);
+  unlink(link_.c_str());
+  if (symlink(name, link_.c_str()) != 0) {
+    close(master_);
+    master_ = -1;
+  }
+}
+
+bool FakeSerial::Write(const std::string& bytes) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = write(master_, bytes.data() + off, bytes.size() - off);
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void FakeSerial::Unplug() {
+  if (master_ >= 0) close(master_);
+  master_ = -1;
+}
+
+void FakeSerial::Replug() {
+  Unplug();
+  Open();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string TestData(const std::string& name) { return ReadFile(std::string(P1GW_TEST_DATA) + "/" + name); }
+
+std::string TempPath(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  const char* tmp = std::getenv("TMPDIR");
+  return std::string(tmp ? tmp : "/tmp") + "/p1gw-test-" + std::to_string(getpid()) + "-" +
+         std::to_string(counter++) + "-" + stem;
+}
+
+}  // namespace p1::testing
