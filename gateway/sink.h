@@ -31,6 +31,8 @@ struct ListenerStats {
   uint64_t clients = 0;
   uint64_t accepted = 0;
   uint64_t dropped_telegrams = 0;
+  uint64_t throttled_telegrams = 0;  // skipped by min_interval (not a loss)
+  uint64_t dropped_chunks = 0;       // payload=bytes: chunks dropped for a slow client
   uint64_t rejected_max_clients = 0;
   uint64_t rejected_allow = 0;
   uint64_t kicked = 0;           // disconnected: kick_old or stuck

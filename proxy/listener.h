@@ -1,0 +1,80 @@
+// Listener: one listening socket of a Hub with its client sessions. It
+// admits clients (allow list, max_clients / kick_old), delivers each
+// telegram or byte chunk to every session and drops stuck clients.
+// *loop outlives it; destroying it closes the socket, its timers and every
+// session (the handles free themselves once the loop runs their closes).
+#ifndef P1GW_PROXY_LISTENER_H_
+#define P1GW_PROXY_LISTENER_H_
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "gateway/sink.h"
+#include "gateway/uv_handle.h"
+#include "proxy/out_chunk.h"
+#include "proxy/session.h"
+
+namespace p1 {
+
+class Listener {
+ public:
+  static constexpr int kBacklog = 1024;
+  static constexpr size_t kReadBufferSize = 16 * 1024;
+
+  Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // Binds and listens. err: "listen 0.0.0.0:2001: address already in use".
+  bool Start(std::string* err);
+  // Closes the listening socket and every session.
+  void Stop();
+
+  // Sends a whole telegram (already escaped for this listener's protocol) to
+  // every session and keeps it for replay_last.
+  void DeliverTelegram(const OutChunk& chunk);
+  // Sends a transparent byte chunk to every session.
+  void DeliverBytes(const OutChunk& chunk);
+
+  const ListenerConfig& config() const { return config_; }
+  ListenerStats Stats() const;
+  uint16_t BoundPort() const;
+
+  // For sessions: schedules removal of closed sessions on the next loop turn.
+  void RequestSweep();
+  // For sessions: scratch space for reads (input is discarded after parsing).
+  std::string& read_buffer() { return read_buffer_; }
+
+ private:
+  static void OnConnection(uv_stream_t* server, int status);
+  static void OnSweep(uv_timer_t* timer);
+  static void OnStuckCheck(uv_timer_t* timer);
+
+  void Accept();
+  bool Allowed(const sockaddr_storage& peer) const;
+  size_t ActiveSessions() const;
+  void Sweep();
+  void CheckStuck();
+
+  uv_loop_t* loop_;
+  ListenerConfig config_;
+  SerialSettings serial_;
+  ListenerStats stats_;
+  UvHandle<uv_tcp_t> server_;
+  UvHandle<uv_timer_t> sweep_timer_;
+  UvHandle<uv_timer_t> stuck_timer_;
+  bool sweep_pending_ = false;
+  std::vector<std::unique_ptr<Session>> sessions_;  // in accept order: front is the oldest
+  OutChunk latest_;                                 // for replay_last
+  std::string read_buffer_;
+};
+
+}  // namespace p1
+
+#endif  // P1GW_PROXY_LISTENER_H_

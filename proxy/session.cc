@@ -1,0 +1,177 @@
+#include "proxy/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "proxy/listener.h"
+
+namespace p1 {
+namespace {
+
+// A write request owns a reference to what it writes until its callback.
+struct WriteRequest {
+  uv_write_t req;
+  std::shared_ptr<const void> owner;
+  size_t size = 0;
+};
+
+uv_stream_t* Stream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp); }
+
+}  // namespace
+
+Session::Session(Listener* listener, const ListenerConfig* config, const SerialSettings& serial,
+                 ListenerStats* stats, UvHandle<uv_tcp_t> tcp)
+    : listener_(listener), config_(config), stats_(stats), tcp_(std::move(tcp)) {
+  tcp_.get()->data = this;
+  if (config_->protocol != ListenerProtocol::kRaw) {
+    telnet_ = std::make_unique<TelnetCodec>(config_->protocol == ListenerProtocol::kRfc2217
+                                                ? TelnetCodec::Mode::kRfc2217
+                                                : TelnetCodec::Mode::kTelnet,
+                                            serial);
+  }
+}
+
+bool Session::Start() {
+  uv_tcp_t* tcp = tcp_.get();
+  uv_tcp_nodelay(tcp, 1);  // a telegram is one write; don't hold its tail back
+  uv_tcp_keepalive(tcp, 1, 60);  // vanished peers are found without waiting hours
+  // Cap the kernel's share of a stuck client's backlog so queue_bytes is the
+  // real per-client bound (autotuning would otherwise let it grow to MBs).
+  int sndbuf = static_cast<int>(std::clamp<size_t>(config_->queue_bytes, 4096, 1 << 20));
+  uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(tcp), &sndbuf);
+  last_progress_ms_ = uv_now(tcp->loop);
+  if (uv_read_start(Stream(tcp), OnAlloc, OnRead) != 0) {
+    Close();
+    return false;
+  }
+  if (telnet_) FlushTelnetOutput();
+  return !closing_;
+}
+
+size_t Session::Queued() const {
+  return tcp_ ? uv_stream_get_write_queue_size(Stream(tcp_.get())) : 0;
+}
+
+bool Session::Stuck(uint64_t now_ms) const {
+  return !closing_ && Queued() > 0 &&
+         now_ms - last_progress_ms_ >= static_cast<uint64_t>(config_->stuck_timeout.count());
+}
+
+// An empty queue admits anything, so a telegram larger than queue_bytes still
+// reaches a client that keeps up.
+bool Session::Fits(size_t size) const {
+  const size_t queued = Queued();
+  return queued == 0 || queued + size <= config_->queue_bytes;
+}
+
+Session::SendResult Session::SendTelegram(const OutChunk& chunk, bool replay) {
+  if (closing_) return SendResult::kClosed;
+  const uint64_t now = uv_now(tcp_.get()->loop);
+  if (!replay && sent_any_ && config_->min_interval.count() > 0 &&
+      now - last_sent_ms_ < static_cast<uint64_t>(config_->min_interval.count())) {
+    ++stats_->throttled_telegrams;
+    return SendResult::kThrottled;
+  }
+  if (!Fits(chunk.data.size())) {
+    ++stats_->dropped_telegrams;
+    return SendResult::kDropped;
+  }
+  if (!Write(chunk)) return SendResult::kClosed;
+  sent_any_ = true;
+  last_sent_ms_ = now;
+  return SendResult::kSent;
+}
+
+Session::SendResult Session::SendBytes(const OutChunk& chunk) {
+  if (closing_) return SendResult::kClosed;
+  if (!Fits(chunk.data.size())) {
+    ++stats_->dropped_chunks;
+    return SendResult::kDropped;
+  }
+  return Write(chunk) ? SendResult::kSent : SendResult::kClosed;
+}
+
+bool Session::Write(const OutChunk& chunk) {
+  if (chunk.data.empty()) return true;
+  uv_tcp_t* tcp = tcp_.get();
+  if (Queued() == 0) last_progress_ms_ = uv_now(tcp->loop);  // the stuck clock starts now
+  auto* w = new WriteRequest;
+  w->req.data = w;
+  w->owner = chunk.owner;
+  w->size = chunk.data.size();
+  // libuv never writes through the buffer; the cast only satisfies uv_buf_t.
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(chunk.data.data()),
+                             static_cast<unsigned int>(chunk.data.size()));
+  const int r = uv_write(&w->req, Stream(tcp), &buf, 1, OnWrite);
+  if (r != 0) {
+    delete w;
+    spdlog::debug("{}: write failed: {}", stats_->listener, uv_strerror(r));
+    Close();
+    return false;
+  }
+  return true;
+}
+
+void Session::FlushTelnetOutput() {
+  std::string out = telnet_->TakeOutput();
+  if (telnet_->failed()) {
+    Close();
+    return;
+  }
+  if (out.empty()) return;
+  // Answers to a client that does not read its socket are not worth memory.
+  if (!Fits(out.size())) return;
+  Write(OutChunk::Of(std::make_shared<const std::string>(std::move(out))));
+}
+
+void Session::Close() {
+  if (closing_) return;
+  closing_ = true;
+  tcp_.Reset();  // pending writes complete with UV_ECANCELED and find data == nullptr
+  listener_->RequestSweep();
+}
+
+void Session::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
+  auto* self = static_cast<Session*>(handle->data);
+  if (self == nullptr) {
+    *buf = uv_buf_init(nullptr, 0);
+    return;
+  }
+  std::string& scratch = self->listener_->read_buffer();
+  *buf = uv_buf_init(scratch.data(), static_cast<unsigned int>(scratch.size()));
+}
+
+// Client input is never forwarded: raw sessions ignore it, telnet sessions
+// only feed the negotiation state machine. A read error or EOF ends the session.
+void Session::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<Session*>(stream->data);
+  if (self == nullptr || nread == 0) return;
+  if (nread < 0) {
+    spdlog::debug("{}: client gone: {}", self->stats_->listener, uv_strerror(static_cast<int>(nread)));
+    self->Close();
+    return;
+  }
+  if (self->telnet_) {
+    self->telnet_->Receive(std::string_view(buf->base, static_cast<size_t>(nread)));
+    self->FlushTelnetOutput();
+  }
+}
+
+void Session::OnWrite(uv_write_t* req, int status) {
+  auto* w = static_cast<WriteRequest*>(req->data);
+  auto* self = static_cast<Session*>(req->handle->data);
+  if (self != nullptr) {
+    if (status == 0) {
+      self->stats_->bytes_sent += w->size;
+      self->last_progress_ms_ = uv_now(req->handle->loop);
+    } else {
+      self->Close();
+    }
+  }
+  delete w;
+}
+
+}  // namespace p1

@@ -1,0 +1,74 @@
+// Session: one accepted client connection of a Listener. It writes whole
+// telegrams (or byte chunks) within a byte bound, reads and discards client
+// input (answering telnet negotiation) and reports progress for the stuck
+// check. Owned by its Listener; *listener outlives it. Close() closes the
+// socket at once; the Listener destroys the object later, never inside a
+// broadcast.
+#ifndef P1GW_PROXY_SESSION_H_
+#define P1GW_PROXY_SESSION_H_
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "config/config.h"
+#include "gateway/sink.h"
+#include "gateway/uv_handle.h"
+#include "proxy/out_chunk.h"
+#include "proxy/telnet_codec.h"
+
+namespace p1 {
+
+class Listener;
+
+class Session {
+ public:
+  enum class SendResult { kSent, kDropped, kThrottled, kClosed };
+
+  // `tcp` is an accepted connection. *config and *stats belong to the
+  // listener and outlive the session.
+  Session(Listener* listener, const ListenerConfig* config, const SerialSettings& serial,
+          ListenerStats* stats, UvHandle<uv_tcp_t> tcp);
+  ~Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Starts reading and sends the telnet greeting. False: the session closed.
+  bool Start();
+  // One whole telegram: throttled by min_interval unless `replay`, dropped
+  // whole when the queue bound would be exceeded. Counts in stats.
+  SendResult SendTelegram(const OutChunk& chunk, bool replay);
+  // A transparent byte chunk: dropped when over the queue bound.
+  SendResult SendBytes(const OutChunk& chunk);
+  void Close();
+
+  bool closing() const { return closing_; }
+  // Bytes handed to libuv and not yet written to the socket.
+  size_t Queued() const;
+  // True when output is pending and none was written for stuck_timeout.
+  bool Stuck(uint64_t now_ms) const;
+
+ private:
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+
+  bool Fits(size_t size) const;
+  bool Write(const OutChunk& chunk);
+  void FlushTelnetOutput();
+
+  Listener* listener_;             // owns this session
+  const ListenerConfig* config_;   // the listener's
+  ListenerStats* stats_;           // the listener's
+  UvHandle<uv_tcp_t> tcp_;
+  std::unique_ptr<TelnetCodec> telnet_;  // telnet and rfc2217 only
+  bool closing_ = false;
+  bool sent_any_ = false;
+  uint64_t last_sent_ms_ = 0;      // loop time of the last telegram sent
+  uint64_t last_progress_ms_ = 0;  // loop time of the last completed write / first pending one
+};
+
+}  // namespace p1
+
+#endif  // P1GW_PROXY_SESSION_H_
