@@ -1,0 +1,48 @@
+// Test helpers shared by the framing tests: read a corpus file from
+// tests/data (P1GW_TEST_DATA) and list corpus files by suffix.
+#ifndef P1GW_TESTS_GATEWAY_CORPUS_FILES_H_
+#define P1GW_TESTS_GATEWAY_CORPUS_FILES_H_
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace p1::testing {
+
+inline std::string CorpusPath(const std::string& name) {
+  return std::string(P1GW_TEST_DATA) + "/" + name;
+}
+
+// Whole file as bytes; empty string if it cannot be read.
+inline std::string ReadCorpusFile(const std::string& name) {
+  std::ifstream in(CorpusPath(name), std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Sorted file names in tests/data ending in `suffix`, minus those ending in
+// any of `exclude`.
+inline std::vector<std::string> CorpusFiles(const std::string& suffix,
+                                            const std::vector<std::string>& exclude = {}) {
+  auto ends_with = [](const std::string& s, const std::string& end) {
+    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+  };
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(P1GW_TEST_DATA)) {
+    const std::string name = entry.path().filename().string();
+    if (!ends_with(name, suffix)) continue;
+    if (std::any_of(exclude.begin(), exclude.end(),
+                    [&](const std::string& e) { return ends_with(name, e); })) {
+      continue;
+    }
+    out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace p1::testing
+
+#endif  // P1GW_TESTS_GATEWAY_CORPUS_FILES_H_
