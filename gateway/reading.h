@@ -50,6 +50,9 @@ struct HistoryEntry {
   Timestamp time;    // when the peak occurred (BE); invalid when absent
   double value = 0;
   std::string_view unit;
+  std::string_view number_text;  // digits as sent, e.g. "03.695"
+  bool has_period = false;       // false: the meter sent no period (Hungarian form has one for all)
+  bool has_time = false;         // false: the meter sent no peak time
 };
 
 enum class ValueKind : uint8_t {
@@ -85,6 +88,7 @@ struct MbusDevice {
   bool has_value = false;
   double value = 0;
   std::string_view unit;
+  std::string_view number_text;  // digits as sent
   Timestamp timestamp;
   Obis value_obis;  // which register carried the value
 };

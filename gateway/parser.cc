@@ -1,0 +1,491 @@
+#include "gateway/parser.h"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <string>
+
+#include "gateway/dsmr_time.h"
+
+namespace p1 {
+namespace {
+
+// Enough for a full Belgian 13-month peak history (3 + 13 * 3 groups) and a
+// 10-entry power-failure log with room to spare; a record with more groups
+// keeps the first kMaxGroups and reports an error.
+constexpr size_t kMaxGroups = 128;
+using Groups = std::array<std::string_view, kMaxGroups>;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::string_view StripLineEnd(std::string_view s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\0')) s.remove_suffix(1);
+  return s;
+}
+
+void AddError(Reading* out, uint32_t line, std::string_view what, std::string_view text) {
+  constexpr size_t kMaxQuoted = 48;
+  std::string e = "line " + std::to_string(line) + ": " + std::string(what);
+  if (!text.empty()) {
+    e += " '";
+    e.append(text.substr(0, kMaxQuoted));
+    if (text.size() > kMaxQuoted) e += "...";
+    e += '\'';
+  }
+  out->errors.push_back(std::move(e));
+}
+
+// "123.45*kWh", "001247.747kWh" (no '*', Fluvius), "00000000", "-1.5*kvar".
+struct Number {
+  double value = 0;
+  bool is_integer = true;
+  std::string_view text;
+  std::string_view unit;
+};
+
+bool ParseNumber(std::string_view s, Number* out) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t int_digits = 0, frac_digits = 0;
+  while (i < s.size() && IsDigit(s[i])) ++i, ++int_digits;
+  bool point = i < s.size() && s[i] == '.';
+  if (point) {
+    ++i;
+    while (i < s.size() && IsDigit(s[i])) ++i, ++frac_digits;
+  }
+  if (int_digits + frac_digits == 0) return false;
+  std::string_view digits = s.substr(0, i);
+  std::string_view rest = s.substr(i);
+  if (!rest.empty() && rest[0] == '*') {
+    rest.remove_prefix(1);
+    if (rest.empty()) return false;
+  } else if (!rest.empty() && !IsAlpha(rest[0])) {
+    return false;
+  }
+  for (char c : rest) {
+    if (!IsAlpha(c) && !IsDigit(c)) return false;
+  }
+  std::string_view num = digits[0] == '+' ? digits.substr(1) : digits;
+  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), out->value);
+  if (ec != std::errc() || end != num.data() + num.size()) return false;
+  out->is_integer = !point;
+  out->text = digits;
+  out->unit = rest;
+  return true;
+}
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+}
+
+// Parses the timestamp in `text` into *ts; on failure records an error naming
+// the line and leaves *ts invalid (rendered as null).
+void TimestampOrError(std::string_view text, uint32_t line, Reading* out, Timestamp* ts) {
+  if (!ParseDsmrTimestamp(text, ts)) AddError(out, line, "invalid timestamp", text);
+}
+
+bool IsTwelveDigits(std::string_view s) {
+  if (s.size() != 12) return false;
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+// "d{1,3}-d{1,3}:" — the start of an OBIS line, as opposed to the wrapped
+// continuation of a long hex text value.
+bool LooksLikeObisStart(std::string_view s) {
+  size_t i = 0, n = 0;
+  while (i < s.size() && IsDigit(s[i]) && n < 4) ++i, ++n;
+  if (n == 0 || i >= s.size() || s[i] != '-') return false;
+  ++i, n = 0;
+  while (i < s.size() && IsDigit(s[i]) && n < 4) ++i, ++n;
+  return n > 0 && i < s.size() && s[i] == ':';
+}
+
+// Scans a record's "(..)(..)" groups starting at text[*pos] == '('. Follows
+// continuation lines that start with '(' (DSMR 2.2/3 gas profile) and values
+// wrapped over several lines (long 96.13.0 messages). On return *pos is the
+// start of the line after the record and *line the record's last line.
+struct Record {
+  Groups groups;
+  size_t count = 0;
+  bool overflow = false;
+  std::string_view raw;  // from the first '(' to the end of the last group
+};
+
+void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out, Record* rec) {
+  const uint32_t first_line = *line;
+  size_t p = *pos;
+  const size_t raw_begin = p;
+  size_t raw_end = p;
+  rec->count = 0;
+  rec->overflow = false;
+  auto add_group = [&](std::string_view g) {
+    if (rec->count < kMaxGroups) {
+      rec->groups[rec->count++] = g;
+    } else {
+      rec->overflow = true;
+    }
+  };
+  auto line_end = [&](size_t from) {
+    size_t nl = text.find('\n', from);
+    return nl == std::string_view::npos ? text.size() : nl;
+  };
+  while (true) {
+    // text[p] == '('
+    size_t q = p + 1;
+    size_t close = std::string_view::npos;
+    while (true) {
+      size_t c = text.find_first_of(")\n", q);
+      if (c == std::string_view::npos) break;
+      if (text[c] == ')') {
+        close = c;
+        break;
+      }
+      std::string_view next = text.substr(c + 1);
+      if (next.empty() || next[0] == '!' || next[0] == '(' || next[0] == '/' || next[0] == '\r' ||
+          next[0] == '\n' || LooksLikeObisStart(next)) {
+        break;
+      }
+      ++*line;
+      q = c + 1;
+    }
+    if (close == std::string_view::npos) {
+      size_t end = line_end(q);
+      AddError(out, *line, "unterminated value", StripLineEnd(text.substr(p, end - p)));
+      add_group(StripLineEnd(text.substr(p + 1, end - p - 1)));
+      rec->raw = StripLineEnd(text.substr(raw_begin, end - raw_begin));
+      *pos = end < text.size() ? end + 1 : end;
+      return;
+    }
+    add_group(text.substr(p + 1, close - p - 1));
+    raw_end = close + 1;
+    p = close + 1;
+    if (p < text.size() && text[p] == '(') continue;
+    size_t end = line_end(p);
+    std::string_view tail = StripLineEnd(text.substr(p, end - p));
+    while (!tail.empty() && tail.front() == ' ') tail.remove_prefix(1);
+    if (!tail.empty()) AddError(out, *line, "unexpected text after value", tail);
+    size_t next = end < text.size() ? end + 1 : end;
+    if (next < text.size() && text[next] == '(') {
+      ++*line;
+      p = next;
+      continue;
+    }
+    rec->raw = text.substr(raw_begin, raw_end - raw_begin);
+    *pos = next;
+    if (rec->overflow) AddError(out, first_line, "too many values, kept the first 128", {});
+    return;
+  }
+}
+
+// OBIS codes whose value is an identifier or text even when it looks like a
+// number (equipment ids "000000000000", message code "0", Q3D status "80").
+bool IsTextObject(const Obis& o) {
+  return (o.c == 96 && o.d == 1 && o.e != 4) || (o.c == 96 && o.d == 13) ||
+         (o.c == 42 && o.d == 0 && o.e == 0) || (o.c == 0 && o.d == 0) || (o.c == 96 && o.d == 5);
+}
+
+// Electricity registers (A = 1) are always numbers: a value that is not one
+// is reported instead of silently becoming text.
+bool IsNumericObject(const Obis& o) {
+  return o.a == 1 && o.c != 0 && o.c != 96 && o.c != 98 && o.c != 99;
+}
+
+void SetNumber(const Number& n, CosemObject* obj) {
+  obj->kind = ValueKind::kNumber;
+  obj->number = n.value;
+  obj->is_integer = n.is_integer;
+  obj->number_text = n.text;
+  obj->unit = n.unit;
+}
+
+// 1-0:99.97.0(N)(0-0:96.7.19)(end)(duration*s)... ; "()" and "(0)(…)" are empty.
+void ParseEventLog(const Record& r, uint32_t line, Reading* out, CosemObject* obj) {
+  obj->kind = ValueKind::kEvents;
+  obj->first = static_cast<uint32_t>(out->events.size());
+  int64_t declared = 0;
+  if (!r.groups[0].empty() && !ParseInt(r.groups[0], &declared)) {
+    AddError(out, line, "bad event count", r.groups[0]);
+  }
+  size_t pairs = r.count >= 2 ? (r.count - 2) / 2 : 0;
+  if (r.count >= 2 && (r.count - 2) % 2 != 0) AddError(out, line, "odd number of event values", {});
+  if (declared != static_cast<int64_t>(pairs)) {
+    AddError(out, line, "event count does not match entries", r.groups[0]);
+  }
+  for (size_t i = 0; i < pairs; ++i) {
+    PowerFailureEvent ev;
+    TimestampOrError(r.groups[2 + 2 * i], line, out, &ev.end);
+    Number d;
+    int64_t secs = 0;
+    if (ParseNumber(r.groups[3 + 2 * i], &d) && d.is_integer && ParseInt(d.text, &secs)) {
+      ev.duration_s = secs;
+    } else {
+      AddError(out, line, "bad event duration", r.groups[3 + 2 * i]);
+    }
+    out->events.push_back(ev);
+  }
+  obj->count = static_cast<uint32_t>(out->events.size()) - obj->first;
+}
+
+bool ParseEntryValue(std::string_view g, uint32_t line, Reading* out, HistoryEntry* e) {
+  Number n;
+  if (!ParseNumber(g, &n)) {
+    AddError(out, line, "bad value", g);
+    return false;
+  }
+  e->value = n.value;
+  e->unit = n.unit;
+  e->number_text = n.text;
+  return true;
+}
+
+// Belgian 0-0:98.1.0(N)(1-0:1.6.0)(1-0:1.6.0)(period)(time)(value)... or the
+// Hungarian monthly billing form 0-0:98.1.0(period)(v1)(v2)... without header.
+void ParseHistory(const Record& r, uint32_t line, Reading* out, CosemObject* obj) {
+  obj->kind = ValueKind::kEntries;
+  obj->first = static_cast<uint32_t>(out->entries.size());
+  const auto& g = r.groups;
+  if (LooksLikeDsmrTimestamp(g[0])) {
+    Timestamp period;
+    TimestampOrError(g[0], line, out, &period);
+    for (size_t i = 1; i < r.count; ++i) {
+      HistoryEntry e;
+      e.period = period;
+      e.has_period = true;
+      if (ParseEntryValue(g[i], line, out, &e)) out->entries.push_back(e);
+    }
+  } else {
+    int64_t declared = 0;
+    if (!g[0].empty() && !ParseInt(g[0], &declared)) AddError(out, line, "bad entry count", g[0]);
+    size_t i = 1;
+    while (i < r.count && g[i].find(':') != std::string_view::npos) ++i;  // column OBIS codes
+    size_t rows = (r.count - i) / 3;
+    if ((r.count - i) % 3 != 0 || declared != static_cast<int64_t>(rows)) {
+      AddError(out, line, "entry count does not match values", g[0]);
+    }
+    for (size_t row = 0; row < rows; ++row, i += 3) {
+      HistoryEntry e;
+      e.has_period = e.has_time = true;
+      TimestampOrError(g[i], line, out, &e.period);
+      TimestampOrError(g[i + 1], line, out, &e.time);
+      if (ParseEntryValue(g[i + 2], line, out, &e)) out->entries.push_back(e);
+    }
+  }
+  obj->count = static_cast<uint32_t>(out->entries.size()) - obj->first;
+}
+
+// DSMR 2.2/3: 0-n:24.3.0(YYMMDDhhmmss)(status)(interval)(count)(0-n:24.2.1)(unit)
+// followed by the value line "(00001.001)": one object whose value is the reading.
+void ParseGasProfile(const Record& r, uint32_t line, Reading* out, CosemObject* obj) {
+  if (r.count < 7) {
+    obj->kind = ValueKind::kRaw;
+    obj->text = r.raw;
+    AddError(out, line, "gas profile without value", r.raw);
+    return;
+  }
+  Number n;
+  std::string_view value = r.groups[r.count - 1];
+  if (!ParseNumber(value, &n)) {
+    obj->kind = ValueKind::kRaw;
+    obj->text = r.raw;
+    AddError(out, line, "bad value", value);
+    return;
+  }
+  if (n.unit.empty()) n.unit = r.groups[5];
+  SetNumber(n, obj);
+  obj->has_timestamp = true;
+  TimestampOrError(r.groups[0], line, out, &obj->timestamp);
+}
+
+void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj) {
+  const auto& g = r.groups;
+  Number n;
+  if (r.count == 1) {
+    if (g[0].empty()) {
+      obj->kind = ValueKind::kNone;
+    } else if (IsTextObject(obj->obis)) {
+      obj->kind = ValueKind::kText;
+      obj->text = g[0];
+    } else if (LooksLikeDsmrTimestamp(g[0]) ||
+               (obj->obis.c == 1 && obj->obis.d == 0 && obj->obis.e == 0)) {
+      obj->kind = ValueKind::kTimestamp;
+      TimestampOrError(g[0], line, out, &obj->timestamp);
+    } else if (ParseNumber(g[0], &n)) {
+      SetNumber(n, obj);
+    } else if (IsNumericObject(obj->obis)) {
+      obj->kind = ValueKind::kRaw;
+      obj->text = r.raw;
+      AddError(out, line, "bad value", g[0]);
+    } else {
+      obj->kind = ValueKind::kText;
+      obj->text = g[0];
+    }
+    return;
+  }
+  if (r.count == 2) {
+    // (capture time)(value): M-Bus readings, Belgian 1.6.0 month peak.
+    if (LooksLikeDsmrTimestamp(g[0]) || IsTwelveDigits(g[0])) {
+      if (ParseNumber(g[1], &n)) {
+        SetNumber(n, obj);
+        obj->has_timestamp = true;
+        TimestampOrError(g[0], line, out, &obj->timestamp);
+        return;
+      }
+      AddError(out, line, "bad value", g[1]);
+      obj->kind = ValueKind::kRaw;
+      obj->text = r.raw;
+      return;
+    } else if (ParseNumber(g[0], &n) && ParseAceTimestamp(g[1], &obj->timestamp)) {
+      // ACE4000 puts the value first and a "YY-MM-DD hh:mm:ss" time after it.
+      SetNumber(n, obj);
+      obj->has_timestamp = true;
+      return;
+    }
+  }
+  obj->kind = ValueKind::kRaw;
+  obj->text = r.raw;
+  obj->timestamp = Timestamp{};
+  if (IsNumericObject(obj->obis)) AddError(out, line, "unexpected values", r.raw);
+}
+
+// EN 13757-3 medium: DSMR prints it as decimal digits ("3", "03", "003",
+// "010"); a hex digit ("00A") means the meter used hex.
+bool ParseDeviceType(std::string_view s, int* out) {
+  bool hex = false;
+  for (char c : s) {
+    if ((c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f')) hex = true;
+  }
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, hex ? 16 : 10);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+}
+
+MbusDevice* DeviceFor(uint8_t channel, Reading* out) {
+  auto it = out->mbus.begin();
+  while (it != out->mbus.end() && it->channel < channel) ++it;
+  if (it != out->mbus.end() && it->channel == channel) return &*it;
+  MbusDevice d;
+  d.channel = channel;
+  return &*out->mbus.insert(it, d);
+}
+
+// Folds a channel object (0-1..0-4) into its MbusDevice. The device type
+// decides what the device is; the channel number never does.
+void UpdateMbus(const Record& r, uint32_t line, Reading* out, CosemObject* obj) {
+  const Obis& o = obj->obis;
+  bool type = o.c == 24 && o.d == 1 && o.e == 0;
+  bool id = o.c == 96 && o.d == 1 && (o.e == 0 || o.e == 1);
+  bool value = o.c == 24 && (o.d == 2 || (o.d == 3 && o.e == 0));
+  if (!type && !id && !value) return;
+  MbusDevice* dev = DeviceFor(o.b, out);
+  if (type) {
+    int t = -1;
+    if (r.count == 1 && ParseDeviceType(r.groups[0], &t)) {
+      dev->device_type = t;
+      // Rendered from `number`: "00A" is not JSON and "A" is not a unit.
+      obj->kind = ValueKind::kNumber;
+      obj->number = t;
+      obj->is_integer = true;
+      obj->number_text = {};
+      obj->unit = {};
+    } else if (r.count != 1 || !r.groups[0].empty()) {
+      AddError(out, line, "bad device type", r.raw);
+    }
+  } else if (id) {
+    dev->equipment_id = obj->text;
+  } else if (obj->kind == ValueKind::kNumber) {
+    dev->has_value = true;
+    dev->value = obj->number;
+    dev->unit = obj->unit;
+    dev->number_text = obj->number_text;
+    dev->timestamp = obj->timestamp;
+    dev->value_obis = o;
+  }
+}
+
+}  // namespace
+
+bool ParseObis(std::string_view text, Obis* out) {
+  uint8_t f[5];
+  static constexpr char kSep[5] = {'-', ':', '.', '.', '\0'};
+  size_t i = 0;
+  for (int k = 0; k < 5; ++k) {
+    size_t start = i;
+    unsigned v = 0;
+    while (i < text.size() && IsDigit(text[i]) && i - start < 3) v = v * 10 + (text[i++] - '0');
+    if (i == start || v > 255) return false;
+    f[k] = static_cast<uint8_t>(v);
+    if (k < 4) {
+      if (i >= text.size() || text[i] != kSep[k]) return false;
+      ++i;
+    }
+  }
+  if (i < text.size()) {
+    // EasyMeter / ACE4000 append the F group ("*255"), spec documents write
+    // it as a sixth dotted field ("1-0:31.7.0.255"); it is dropped.
+    if ((text[i] != '*' && text[i] != '.') || i + 1 == text.size()) return false;
+    for (++i; i < text.size(); ++i) {
+      if (!IsDigit(text[i])) return false;
+    }
+  }
+  *out = Obis{f[0], f[1], f[2], f[3], f[4]};
+  return true;
+}
+
+bool ParseTelegram(std::string_view text, Reading* out) {
+  out->Clear();
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    out->errors.push_back("line 1: no '/' identification line");
+    return false;
+  }
+  text.remove_prefix(slash);
+  size_t nl = text.find('\n');
+  size_t pos = nl == std::string_view::npos ? text.size() : nl + 1;
+  out->header = StripLineEnd(text.substr(1, pos - (nl == std::string_view::npos ? 1 : 2)));
+  uint32_t line = 1;
+  Record rec;  // ~2 KiB of views on the stack, no heap
+  while (pos < text.size()) {
+    ++line;
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = StripLineEnd(text.substr(pos, end - pos));
+    if (l.empty()) {
+      pos = end + 1;
+      continue;
+    }
+    if (l[0] == '!') break;
+    size_t paren = l.find('(');
+    std::string_view code = l.substr(0, paren == std::string_view::npos ? l.size() : paren);
+    while (!code.empty() && code.back() == ' ') code.remove_suffix(1);
+    Obis obis;
+    if (paren == std::string_view::npos || !ParseObis(code, &obis)) {
+      AddError(out, line, l[0] == '(' ? "value line without object" : "not an OBIS line", l);
+      pos = end + 1;
+      continue;
+    }
+    CosemObject obj;
+    obj.obis = obis;
+    obj.line = line;
+    size_t p = pos + paren;
+    ScanGroups(text, &p, &line, out, &rec);
+    pos = p;
+    if (obis.c == 99 && obis.d == 97 && obis.e == 0) {
+      ParseEventLog(rec, obj.line, out, &obj);
+    } else if (obis.c == 98 && obis.d == 1 && obis.e == 0) {
+      ParseHistory(rec, obj.line, out, &obj);
+    } else if (obis.c == 24 && obis.d == 3 && obis.e == 0) {
+      ParseGasProfile(rec, obj.line, out, &obj);
+    } else {
+      ParseGeneric(rec, obj.line, out, &obj);
+    }
+    if (obis.a == 0 && obis.b >= 1 && obis.b <= 4) UpdateMbus(rec, obj.line, out, &obj);
+    out->objects.push_back(obj);
+  }
+  return out->errors.empty();
+}
+
+}  // namespace p1
