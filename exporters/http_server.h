@@ -1,8 +1,9 @@
-// A small HTTP/1.1 server on civetweb for the exporter's endpoints: exact
-// paths map to handlers that return a body; gzip is applied when the client
-// accepts it. Handlers run on civetweb's worker threads, so they must be
-// thread-safe. Stop() (or the destructor) joins those threads; handlers and
-// anything they capture must outlive the server's running period.
+// A small HTTP/1.1 server for the exporter's endpoints (/metrics, /, later
+// /api): one thread polls non-blocking sockets; exact paths map to handlers
+// returning a body; gzip when the client accepts it; every connection is
+// bounded (request head size, deadline, connection count) and closed after
+// one response. Handlers run on the server thread; they and what they
+// capture must outlive Stop() (the destructor stops and joins).
 #ifndef P1GW_EXPORTERS_HTTP_SERVER_H_
 #define P1GW_EXPORTERS_HTTP_SERVER_H_
 
@@ -10,9 +11,7 @@
 #include <functional>
 #include <map>
 #include <string>
-
-struct mg_context;
-struct mg_connection;
+#include <thread>
 
 namespace p1 {
 
@@ -34,18 +33,24 @@ class HttpServer {
   // Register before Start(). `path` is matched exactly ("/metrics").
   void Handle(std::string path, Handler handler);
 
-  // host: numeric IPv4 or IPv6 ("::" for all), port 0 picks a free port.
-  bool Start(const std::string& host, uint16_t port, int threads, std::string* err);
+  // host: numeric IPv4 or IPv6 ("::" listens on both families where the
+  // system allows); port 0 picks a free port.
+  bool Start(const std::string& host, uint16_t port, std::string* err);
   void Stop();
   uint16_t port() const { return port_; }
 
+  // Builds the complete response (status line, headers, body) to a raw
+  // request head; public for tests.
+  std::string Respond(const std::string& head) const;
+
  private:
-  static int OnRequest(mg_connection* conn, void* self);
-  int Serve(mg_connection* conn);
+  void Run();
 
   std::map<std::string, Handler, std::less<>> handlers_;
-  mg_context* ctx_ = nullptr;
+  int listen_fd_ = -1;
+  int wake_fd_[2] = {-1, -1};  // self-pipe: Stop() writes a byte
   uint16_t port_ = 0;
+  std::thread thread_;
 };
 
 // gzip (RFC 1952) of `in`; empty on failure.

@@ -34,8 +34,7 @@ bool PrometheusExporter::Start(const SocketAddress& listen, std::string* err) {
   std::string host = listen.host;
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "0.0.0.0";
-  // Two workers: a scrape never waits behind a slow index-page client.
-  if (!server->Start(host, listen.port, 2, err)) return false;
+  if (!server->Start(host, listen.port, err)) return false;
   server_ = std::move(server);
   return true;
 }

@@ -154,6 +154,29 @@ TEST_CASE("HTTP: scrapes over the network while publishing stay whole") {
   writer.join();
 }
 
+TEST_CASE("HTTP: an oversized request head is refused, not buffered") {
+  PrometheusExporter exp("1.0");
+  std::string err;
+  REQUIRE(exp.Start(SocketAddress{"127.0.0.1", 0}, &err));
+  HttpReply r = Get(false, exp.port(), "/metrics", "X-Junk: " + std::string(20000, 'a') + "\r\n");
+  CHECK(r.head.rfind("HTTP/1.1 431", 0) == 0);
+  // The server still answers afterwards.
+  CHECK(Get(false, exp.port(), "/").head.rfind("HTTP/1.1 200", 0) == 0);
+}
+
+TEST_CASE("HTTP: responses to bad methods and malformed request lines") {
+  HttpServer server;
+  server.Handle("/x", [] { return HttpResponse{200, "text/plain", "body"}; });
+  CHECK(server.Respond("POST /x HTTP/1.1\r\n").rfind("HTTP/1.1 405", 0) == 0);
+  CHECK(server.Respond("GARBAGE\r\n").rfind("HTTP/1.1 400", 0) == 0);
+  std::string head = server.Respond("HEAD /x HTTP/1.1\r\n");
+  CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(head.find("Content-Length: 4\r\n") != std::string::npos);
+  CHECK(head.find("body") == std::string::npos);
+  CHECK(server.Respond("GET /x?a=b HTTP/1.1\r\naccept-encoding: GZIP\r\n").find("Content-Encoding: gzip\r\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("Accept-Encoding parsing") {
   CHECK(AcceptsGzip("gzip"));
   CHECK(AcceptsGzip("deflate, gzip"));
