@@ -46,13 +46,15 @@ struct Number {
 
 bool ParseNumber(std::string_view s, Number* out) {
   size_t i = 0;
+  bool negative = i < s.size() && s[i] == '-';
   if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
   size_t int_digits = 0, frac_digits = 0;
-  while (i < s.size() && IsDigit(s[i])) ++i, ++int_digits;
+  uint64_t mantissa = 0;  // exact while at most 19 digits
+  while (i < s.size() && IsDigit(s[i])) mantissa = mantissa * 10 + (s[i++] - '0'), ++int_digits;
   bool point = i < s.size() && s[i] == '.';
   if (point) {
     ++i;
-    while (i < s.size() && IsDigit(s[i])) ++i, ++frac_digits;
+    while (i < s.size() && IsDigit(s[i])) mantissa = mantissa * 10 + (s[i++] - '0'), ++frac_digits;
   }
   if (int_digits + frac_digits == 0) return false;
   std::string_view digits = s.substr(0, i);
@@ -66,9 +68,20 @@ bool ParseNumber(std::string_view s, Number* out) {
   for (char c : rest) {
     if (!IsAlpha(c) && !IsDigit(c)) return false;
   }
-  std::string_view num = digits[0] == '+' ? digits.substr(1) : digits;
-  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), out->value);
-  if (ec != std::errc() || end != num.data() + num.size()) return false;
+  // Clinger's fast path: an exact mantissa divided by an exact power of ten
+  // is correctly rounded, and covers every meter value seen; from_chars for
+  // the rest.
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (int_digits + frac_digits <= 19 && mantissa <= (uint64_t{1} << 53) && frac_digits <= 22) {
+    double v = static_cast<double>(mantissa) / kPow10[frac_digits];
+    out->value = negative ? -v : v;
+  } else {
+    std::string_view num = digits[0] == '+' ? digits.substr(1) : digits;
+    auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), out->value);
+    if (ec != std::errc() || end != num.data() + num.size()) return false;
+  }
   out->is_integer = !point;
   out->text = digits;
   out->unit = rest;
@@ -139,8 +152,10 @@ void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out
     size_t q = p + 1;
     size_t close = std::string_view::npos;
     while (true) {
-      size_t c = text.find_first_of(")\n", q);
-      if (c == std::string_view::npos) break;
+      // A plain loop: find_first_of calls memchr once per byte.
+      size_t c = q;
+      while (c < text.size() && text[c] != ')' && text[c] != '\n') ++c;
+      if (c == text.size()) break;
       if (text[c] == ')') {
         close = c;
         break;
@@ -165,11 +180,16 @@ void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out
     raw_end = close + 1;
     p = close + 1;
     if (p < text.size() && text[p] == '(') continue;
-    size_t end = line_end(p);
-    std::string_view tail = StripLineEnd(text.substr(p, end - p));
-    while (!tail.empty() && tail.front() == ' ') tail.remove_prefix(1);
-    if (!tail.empty()) AddError(out, *line, "unexpected text after value", tail);
-    size_t next = end < text.size() ? end + 1 : end;
+    size_t next;
+    if (p + 1 < text.size() && text[p] == '\r' && text[p + 1] == '\n') {
+      next = p + 2;  // the common case, without another scan of the line
+    } else {
+      size_t end = line_end(p);
+      std::string_view tail = StripLineEnd(text.substr(p, end - p));
+      while (!tail.empty() && tail.front() == ' ') tail.remove_prefix(1);
+      if (!tail.empty()) AddError(out, *line, "unexpected text after value", tail);
+      next = end < text.size() ? end + 1 : end;
+    }
     if (next < text.size() && text[next] == '(') {
       ++*line;
       p = next;
@@ -180,6 +200,32 @@ void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out
     if (rec->overflow) AddError(out, first_line, "too many values, kept the first 128", {});
     return;
   }
+}
+
+// Parses "A-B:C.D.E" with an optional F group ("*255" from EasyMeter and
+// ACE4000, ".255" in spec documents; dropped) at the start of `text`;
+// *end is the index after it.
+bool ParseObisPrefix(std::string_view text, Obis* out, size_t* end) {
+  uint8_t f[5];
+  static constexpr char kSep[4] = {'-', ':', '.', '.'};
+  size_t i = 0;
+  for (int k = 0; k < 5; ++k) {
+    size_t start = i;
+    unsigned v = 0;
+    while (i < text.size() && IsDigit(text[i]) && i - start < 3) v = v * 10 + (text[i++] - '0');
+    if (i == start || v > 255) return false;
+    f[k] = static_cast<uint8_t>(v);
+    if (k < 4) {
+      if (i >= text.size() || text[i] != kSep[k]) return false;
+      ++i;
+    }
+  }
+  if (i + 1 < text.size() && (text[i] == '*' || text[i] == '.') && IsDigit(text[i + 1])) {
+    for (++i; i < text.size() && IsDigit(text[i]);) ++i;
+  }
+  *out = Obis{f[0], f[1], f[2], f[3], f[4]};
+  *end = i;
+  return true;
 }
 
 // OBIS codes whose value is an identifier or text even when it looks like a
@@ -409,30 +455,8 @@ void UpdateMbus(const Record& r, uint32_t line, Reading* out, CosemObject* obj) 
 }  // namespace
 
 bool ParseObis(std::string_view text, Obis* out) {
-  uint8_t f[5];
-  static constexpr char kSep[5] = {'-', ':', '.', '.', '\0'};
-  size_t i = 0;
-  for (int k = 0; k < 5; ++k) {
-    size_t start = i;
-    unsigned v = 0;
-    while (i < text.size() && IsDigit(text[i]) && i - start < 3) v = v * 10 + (text[i++] - '0');
-    if (i == start || v > 255) return false;
-    f[k] = static_cast<uint8_t>(v);
-    if (k < 4) {
-      if (i >= text.size() || text[i] != kSep[k]) return false;
-      ++i;
-    }
-  }
-  if (i < text.size()) {
-    // EasyMeter / ACE4000 append the F group ("*255"), spec documents write
-    // it as a sixth dotted field ("1-0:31.7.0.255"); it is dropped.
-    if ((text[i] != '*' && text[i] != '.') || i + 1 == text.size()) return false;
-    for (++i; i < text.size(); ++i) {
-      if (!IsDigit(text[i])) return false;
-    }
-  }
-  *out = Obis{f[0], f[1], f[2], f[3], f[4]};
-  return true;
+  size_t end = 0;
+  return ParseObisPrefix(text, out, &end) && end == text.size();
 }
 
 bool ParseTelegram(std::string_view text, Reading* out) {
@@ -450,24 +474,26 @@ bool ParseTelegram(std::string_view text, Reading* out) {
   Record rec;  // ~2 KiB of views on the stack, no heap
   while (pos < text.size()) {
     ++line;
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view l = StripLineEnd(text.substr(pos, end - pos));
-    if (l.empty()) {
-      pos = end + 1;
-      continue;
-    }
-    if (l[0] == '!') break;
-    size_t paren = l.find('(');
-    std::string_view code = l.substr(0, paren == std::string_view::npos ? l.size() : paren);
-    while (!code.empty() && code.back() == ' ') code.remove_suffix(1);
+    // Fast path: "A-B:C.D.E(" parsed straight from the text; anything else
+    // (blank, '!', junk, stray value lines) takes the slow path below.
     Obis obis;
-    if (paren == std::string_view::npos || !ParseObis(code, &obis)) {
-      AddError(out, line, l[0] == '(' ? "value line without object" : "not an OBIS line", l);
+    size_t obis_len = 0;
+    std::string_view rest = text.substr(pos);
+    bool is_obis = ParseObisPrefix(rest, &obis, &obis_len);
+    size_t paren = obis_len;
+    while (is_obis && paren < rest.size() && rest[paren] == ' ') ++paren;
+    if (!is_obis || paren >= rest.size() || rest[paren] != '(') {
+      size_t end = text.find('\n', pos);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view l = StripLineEnd(text.substr(pos, end - pos));
       pos = end + 1;
+      if (l.empty()) continue;
+      if (l[0] == '!') break;
+      AddError(out, line, l[0] == '(' ? "value line without object" : "not an OBIS line", l);
       continue;
     }
-    CosemObject obj;
+    // Built in place: the vector keeps its capacity across telegrams.
+    CosemObject& obj = out->objects.emplace_back();
     obj.obis = obis;
     obj.line = line;
     size_t p = pos + paren;
@@ -483,7 +509,6 @@ bool ParseTelegram(std::string_view text, Reading* out) {
       ParseGeneric(rec, obj.line, out, &obj);
     }
     if (obis.a == 0 && obis.b >= 1 && obis.b <= 4) UpdateMbus(rec, obj.line, out, &obj);
-    out->objects.push_back(obj);
   }
   return out->errors.empty();
 }

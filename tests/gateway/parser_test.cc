@@ -2,9 +2,31 @@
 // timestamps, value shapes and error reporting.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <new>
+
 #include "gateway/dsmr_time.h"
 #include "gateway/parser.h"
 #include "tests/gateway/parse_helpers.h"
+
+// GCC flags free() of operator-new memory inside code inlined into this file;
+// here operator new itself is malloc, so the pair matches.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+// Counts heap allocations while `g_count_allocations` is set, so the test
+// below can prove the steady-state parse path allocates nothing.
+namespace {
+bool g_count_allocations = false;
+size_t g_allocations = 0;
+}  // namespace
+
+void* operator new(size_t size) {
+  if (g_count_allocations) ++g_allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace p1 {
 namespace {
@@ -251,6 +273,28 @@ TEST_CASE("a reused Reading is cleared between telegrams", "[parser]") {
   CHECK(r.events.empty());
   CHECK(r.mbus.empty());
   CHECK(r.errors.size() == 1);
+}
+
+TEST_CASE("parsing into a reused Reading does not allocate in steady state", "[parser]") {
+  const std::string telegram =
+      testing::ReadCorpusFile("dsmr_parser__be-emucs__fluvius-v171.txt");  // M-Bus, 98.1.0
+  REQUIRE_FALSE(telegram.empty());
+  Reading r;
+  REQUIRE(ParseTelegram(telegram, &r));  // warms up the vectors' capacity
+  g_allocations = 0;
+  g_count_allocations = true;
+  bool ok = true;
+  for (int i = 0; i < 100; ++i) ok &= ParseTelegram(telegram, &r);
+  g_count_allocations = false;
+  CHECK(ok);
+  CHECK(g_allocations == 0);
+  // The counter itself works: reporting an error allocates its message.
+  g_count_allocations = true;
+  ParseTelegram("/X\r\nbad line\r\n!\r\n", &r);
+  g_count_allocations = false;
+  CHECK(g_allocations > 0);
+  REQUIRE(ParseTelegram(telegram, &r));
+  CHECK(r.objects.size() == 36);
 }
 
 TEST_CASE("input without a '/' header is an error, never a crash", "[parser]") {
