@@ -1,0 +1,82 @@
+// Exporter scrape cost: collect (snapshots -> families) and serialize (text)
+// for N meters, each a DSMR 5 three-phase reading with gas. Reports
+// microseconds per meter ("us_per_meter"); the target is <= 100.
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "exporters/http_server.h"
+#include "exporters/metrics_renderer.h"
+#include "gateway/parser.h"
+
+namespace {
+
+std::vector<p1::MeterSnapshotPtr> Meters(int n) {
+  std::ifstream f(P1GW_BENCH_TELEGRAM, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::vector<p1::MeterSnapshotPtr> out;
+  for (int i = 0; i < n; ++i) {
+    auto t = std::make_shared<p1::Telegram>();
+    t->plaintext = ss.str();
+    t->received_unix_ms = 1'700'000'000'000;
+    p1::ParseTelegram(t->plaintext, &t->reading);
+    auto s = std::make_shared<p1::MeterSnapshot>();
+    s->name = "meter" + std::to_string(i);
+    s->labels = {{"household", std::to_string(i)}};
+    s->latest = t;
+    p1::ListenerStats l;
+    l.listener = "0.0.0.0:2001";
+    s->listeners.push_back(l);
+    out.push_back(s);
+  }
+  return out;
+}
+
+void SetPerMeter(benchmark::State& state, int meters) {
+  state.counters["us_per_meter"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * meters * 1e-6,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_Collect(benchmark::State& state) {
+  auto meters = Meters(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(p1::CollectMetrics(meters, 1'700'000'000'000, "bench"));
+  SetPerMeter(state, static_cast<int>(state.range(0)));
+}
+
+void BM_CollectSerialize(benchmark::State& state) {
+  auto meters = Meters(static_cast<int>(state.range(0)));
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string text = p1::SerializeMetrics(p1::CollectMetrics(meters, 1'700'000'000'000, "bench"));
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  SetPerMeter(state, static_cast<int>(state.range(0)));
+  state.counters["body_bytes"] = static_cast<double>(bytes);
+}
+
+void BM_CollectSerializeGzip(benchmark::State& state) {
+  auto meters = Meters(static_cast<int>(state.range(0)));
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string gz = p1::Gzip(p1::SerializeMetrics(p1::CollectMetrics(meters, 1'700'000'000'000, "bench")));
+    bytes = gz.size();
+    benchmark::DoNotOptimize(gz);
+  }
+  SetPerMeter(state, static_cast<int>(state.range(0)));
+  state.counters["gzip_bytes"] = static_cast<double>(bytes);
+}
+
+BENCHMARK(BM_Collect)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CollectSerialize)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CollectSerializeGzip)->Arg(1)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
