@@ -173,8 +173,8 @@ bool GloCipher::Decrypt(std::string_view frame, const AesKey& key, const AesKey*
 }
 
 bool GloCipher::Encrypt(std::string_view plaintext, const AesKey& key, const AesKey* aad_key,
-                        std::string_view system_title, uint32_t frame_counter,
-                        std::string* frame, uint8_t security) {
+                        std::string_view system_title, uint32_t frame_counter, std::string* frame,
+                        uint8_t security) {
   frame->clear();
   if (system_title.size() != kTitleLength || plaintext.empty()) return false;
   if (security != kSecurityAuthEnc && security != kSecurityEnc) return false;

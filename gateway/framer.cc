@@ -122,21 +122,22 @@ void Framer::StartPlain() {
   crc_digits_ = 0;
 }
 
-// Appends to the current frame, or fills it to the cap, reports kOverflow and
-// switches to kSkip (the rejected rest counts as skipped). Filling to the cap
-// first keeps the reported bytes independent of how the input was chunked.
-bool Framer::Append(std::string_view bytes, const Callback& on_frame) {
+// Appends what fits of `bytes` and returns how many were taken. If not all
+// fit, the frame is filled to the cap, reported as kOverflow and the state
+// becomes kSkip; the caller hands the rest back to the stream, where kSkip
+// looks for the next start. Filling to the cap first and rescanning the rest
+// keeps the outcome independent of how the input was chunked.
+size_t Framer::Append(std::string_view bytes, const Callback& on_frame) {
   const size_t room = options_.max_telegram_bytes - buf_.size();
-  if (bytes.size() > room) {
-    buf_.append(bytes.substr(0, room));
-    stats_.skipped_bytes += bytes.size() - room;
-    ++stats_.overflows;
-    EmitError(FrameStatus::kOverflow, "telegram exceeds max_telegram_bytes", on_frame);
-    state_ = State::kSkip;
-    return false;
+  if (bytes.size() <= room) {
+    buf_.append(bytes);
+    return bytes.size();
   }
-  buf_.append(bytes);
-  return true;
+  buf_.append(bytes.substr(0, room));
+  ++stats_.overflows;
+  EmitError(FrameStatus::kOverflow, "telegram exceeds max_telegram_bytes", on_frame);
+  state_ = State::kSkip;
+  return room;
 }
 
 Framer::HeaderMatch Framer::MatchHeader(std::string_view at_slash) const {
@@ -176,7 +177,8 @@ size_t Framer::ConsumeBody(std::string_view in, const Callback& on_frame) {
   }
   if (slash < bang) {
     const std::string_view part = in.substr(0, slash);
-    if (!Append(part, on_frame)) return slash;
+    const size_t taken = Append(part, on_frame);
+    if (state_ == State::kSkip) return taken;
     crc_ = Crc16Update(crc_, part);
     if (hold_back) {
       carry_len_ = in.size() - slash;
@@ -191,7 +193,8 @@ size_t Framer::ConsumeBody(std::string_view in, const Callback& on_frame) {
   }
   const size_t take = bang < in.size() ? bang + 1 : bang;
   const std::string_view span = in.substr(0, take);
-  if (!Append(span, on_frame)) return take;
+  const size_t taken = Append(span, on_frame);
+  if (state_ == State::kSkip) return taken;
   crc_ = Crc16Update(crc_, span);
   if (bang < in.size()) state_ = State::kCrcDigits;
   return take;
@@ -219,7 +222,7 @@ size_t Framer::ConsumeCrc(std::string_view in, const Callback& on_frame) {
       done = true;  // this byte is not part of the CRC line
     }
     if (take) {
-      if (!Append(in.substr(i, 1), on_frame)) return i + 1;
+      if (Append(in.substr(i, 1), on_frame) == 0) return i;
       ++i;
     }
     if (done) {

@@ -97,7 +97,7 @@ class Framer {
   size_t ConsumeCrc(std::string_view in, const Callback& on_frame);
   size_t ConsumeGloHeader(std::string_view in, const Callback& on_frame);
   size_t ConsumeGlo(std::string_view in, const Callback& on_frame);
-  bool Append(std::string_view bytes, const Callback& on_frame);
+  size_t Append(std::string_view bytes, const Callback& on_frame);
   void EmitTelegram(const Callback& on_frame);
   void EmitGlo(const Callback& on_frame);
   void EmitError(FrameStatus status, std::string_view error, const Callback& on_frame);

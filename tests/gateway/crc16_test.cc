@@ -1,7 +1,6 @@
 #include "gateway/crc16.h"
 
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <string>
 

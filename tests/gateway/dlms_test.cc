@@ -1,7 +1,6 @@
 #include "gateway/dlms.h"
 
 #include <catch2/catch.hpp>
-
 #include <optional>
 #include <random>
 #include <regex>
@@ -80,8 +79,8 @@ TEST_CASE("every GCM corpus frame decrypts byte-exactly to its expected plaintex
     REQUIRE_FALSE(expected.empty());
     const CorpusKeys keys = ReadKeys(name + ".key.txt");
     std::string plain, err;
-    REQUIRE(DecryptGloFrame(frame, keys.key, keys.aad_key ? &*keys.aad_key : nullptr, &plain,
-                            &err));
+    REQUIRE(
+        DecryptGloFrame(frame, keys.key, keys.aad_key ? &*keys.aad_key : nullptr, &plain, &err));
     CHECK(err.empty());
     CHECK(plain == expected);
 
@@ -100,8 +99,8 @@ TEST_CASE("without an AK the Smarty default AK and then an empty AAD are used", 
     INFO(base);
     const std::string name(base);
     const CorpusKeys keys = ReadKeys(name + ".key.txt");
-    REQUIRE(DecryptGloFrame(testing::ReadCorpusFile(name + ".bin"), keys.key, nullptr, &plain,
-                            &err));
+    REQUIRE(
+        DecryptGloFrame(testing::ReadCorpusFile(name + ".bin"), keys.key, nullptr, &plain, &err));
     CHECK(plain == testing::ReadCorpusFile(name + ".expected.txt"));
   }
   // node's with-AAD frame needs its own AK: the default must not verify.
@@ -172,8 +171,8 @@ TEST_CASE("wrong key, wrong AK, truncation and bit flips fail with an error", "[
   for (size_t cut : {size_t{0}, size_t{1}, size_t{12}, size_t{18}, frame.size() - 1}) {
     INFO("truncated to " << cut);
     err.clear();
-    CHECK_FALSE(DecryptGloFrame(std::string_view(frame).substr(0, cut), keys.key, ak, &plain,
-                                &err));
+    CHECK_FALSE(
+        DecryptGloFrame(std::string_view(frame).substr(0, cut), keys.key, ak, &plain, &err));
     CHECK(plain.empty());
     CHECK_FALSE(err.empty());
   }
@@ -241,8 +240,7 @@ TEST_CASE("glo header accepts 0x81 and short length forms", "[dlms]") {
   // Every proper prefix of a valid header asks for more.
   for (size_t n = 0; n < 17; ++n) {
     INFO(n);
-    CHECK(ParseGloHeader(std::string_view(one_byte).substr(0, n), 4096, &h) ==
-          GloParse::kNeedMore);
+    CHECK(ParseGloHeader(std::string_view(one_byte).substr(0, n), 4096, &h) == GloParse::kNeedMore);
   }
 }
 

@@ -1,7 +1,6 @@
 #include "gateway/framer.h"
 
 #include <catch2/catch.hpp>
-
 #include <cctype>
 #include <map>
 #include <random>
@@ -46,7 +45,8 @@ Run FeedChunked(const std::string& stream, const std::vector<size_t>& sizes,
   const Framer::Callback cb = collect;
   size_t pos = 0;
   for (size_t i = 0; pos < stream.size(); ++i) {
-    const size_t n = std::min(stream.size() - pos, sizes.empty() ? stream.size() : sizes[i % sizes.size()]);
+    const size_t n =
+        std::min(stream.size() - pos, sizes.empty() ? stream.size() : sizes[i % sizes.size()]);
     framer.Feed(std::string_view(stream).substr(pos, n), cb);
     pos += n;
   }
@@ -74,8 +74,8 @@ std::map<std::string, std::string> IndexCrcColumn() {
     std::stringstream row(line);
     for (std::string cell; std::getline(row, cell, '|');) cells.push_back(cell);
     if (cells.size() < 5) continue;
-    const std::string name = cells[1].substr(cells[1].find('`') + 1,
-                                             cells[1].rfind('`') - cells[1].find('`') - 1);
+    const std::string name =
+        cells[1].substr(cells[1].find('`') + 1, cells[1].rfind('`') - cells[1].find('`') - 1);
     const std::string& crc = cells[4];
     if (crc.find("valid (") != std::string::npos && crc.find("MISMATCH") == std::string::npos) {
       out[name] = "valid";
@@ -124,7 +124,9 @@ TEST_CASE("every corpus telegram framed alone yields one telegram with INDEX.md'
     const size_t start = text.rfind("\n/") == std::string::npos ? 0 : text.rfind("\n/") + 1;
     const size_t bang = text.find('!', start);
     size_t end = bang + 1;
-    while (end < text.size() && end - bang <= 4 && std::isxdigit(static_cast<unsigned char>(text[end]))) ++end;
+    while (end < text.size() && end - bang <= 4 &&
+           std::isxdigit(static_cast<unsigned char>(text[end])))
+      ++end;
     if (text.compare(end, 2, "\r\n") == 0) end += 2;
     CHECK(t.raw == text.substr(start, end - start));
     CHECK(run.stats.telegrams == 1);
@@ -141,12 +143,14 @@ TEST_CASE("a truncated telegram then a full one in one file: kTruncated then kTe
   CHECK(run.frames[0].status == FrameStatus::kTruncated);
   CHECK(run.frames[1].status == FrameStatus::kTelegram);
   CHECK(run.frames[1].crc == CrcStatus::kValid);
-  CHECK(run.frames[0].raw + run.frames[1].raw == text.substr(text.find('/'), run.frames[0].raw.size() + run.frames[1].raw.size()));
+  CHECK(run.frames[0].raw + run.frames[1].raw ==
+        text.substr(text.find('/'), run.frames[0].raw.size() + run.frames[1].raw.size()));
 }
 
 TEST_CASE("a raw serial capture that starts mid-telegram skips the prefix then frames",
           "[framer]") {
-  const std::string stream = testing::ReadCorpusFile("dsmr-tools__dsmr50__ttyusb0-raw-stream-head.bin");
+  const std::string stream =
+      testing::ReadCorpusFile("dsmr-tools__dsmr50__ttyusb0-raw-stream-head.bin");
   const size_t first_start = stream.find('/');
   REQUIRE(first_start > 0);
   const Run run = FeedWhole(stream);
@@ -158,9 +162,9 @@ TEST_CASE("a raw serial capture that starts mid-telegram skips the prefix then f
     CHECK(EndsWith(s.raw, "\r\n"));
   }
   CHECK(run.frames[1].raw.find("!3B12\r\n") != std::string::npos);
-  CHECK(run.stats.skipped_bytes == first_start + (stream.size() - first_start -
-                                                  run.frames[0].raw.size() -
-                                                  run.frames[1].raw.size()));
+  CHECK(run.stats.skipped_bytes ==
+        first_start +
+            (stream.size() - first_start - run.frames[0].raw.size() - run.frames[1].raw.size()));
   CHECK(run.stats.truncated == 0);
 }
 
@@ -196,7 +200,8 @@ std::string BuildStream(std::mt19937& rng, size_t* telegrams, size_t* truncated,
     junk();
     if (has_end && rng() % 3 == 0) {
       std::string frame;
-      const std::string plain = text.substr(text.rfind("\n/") == std::string::npos ? 0 : text.rfind("\n/") + 1);
+      const std::string plain =
+          text.substr(text.rfind("\n/") == std::string::npos ? 0 : text.rfind("\n/") + 1);
       REQUIRE(EncryptGloFrame(plain, kStreamKey, nullptr, "SYSTITLE", counter++, &frame));
       stream += frame;
       ++*telegrams;
@@ -236,7 +241,8 @@ TEST_CASE("any chunking of a long mixed stream yields the same frames", "[framer
       for (size_t& s : sizes) s = 1 + rng() % max_chunk;
       const Run chunked = FeedChunked(stream, sizes, options);
       REQUIRE(chunked.frames.size() == whole.frames.size());
-      for (size_t i = 0; i < whole.frames.size(); ++i) REQUIRE(chunked.frames[i] == whole.frames[i]);
+      for (size_t i = 0; i < whole.frames.size(); ++i)
+        REQUIRE(chunked.frames[i] == whole.frames[i]);
       CHECK(chunked.stats.skipped_bytes == whole.stats.skipped_bytes);
       CHECK(chunked.stats.telegrams == whole.stats.telegrams);
       CHECK(chunked.stats.crc_errors == whole.stats.crc_errors);
@@ -246,14 +252,14 @@ TEST_CASE("any chunking of a long mixed stream yields the same frames", "[framer
 
 const char kKaifa[] = "arduino-dsmr__dsmr40__kaifa-example.txt";
 
-TEST_CASE("a telegram cut mid-line and followed by a full one is never glued to it",
-          "[framer]") {
+TEST_CASE("a telegram cut mid-line and followed by a full one is never glued to it", "[framer]") {
   const std::string a = testing::ReadCorpusFile("dsmr_parser__dsmr42__kaifa.txt");
   const std::string b = testing::ReadCorpusFile(kKaifa);
   for (size_t cut : {size_t{1}, size_t{30}, a.size() / 2, a.find('!')}) {
     INFO("cut " << cut);
     const std::string stream = a.substr(0, cut) + b;
-    for (const std::vector<size_t>& sizes : {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{3, 5}}) {
+    for (const std::vector<size_t>& sizes :
+         {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{3, 5}}) {
       const Run run = FeedChunked(stream, sizes);
       REQUIRE(run.frames.size() == 2);
       CHECK(run.frames[0].status == FrameStatus::kTruncated);
@@ -282,7 +288,8 @@ TEST_CASE("a telegram over max_telegram_bytes overflows and the next one frames"
   options.max_telegram_bytes = 1000;
   REQUIRE(big.size() > 1000);
   REQUIRE(small.size() < 1000);
-  for (const std::vector<size_t>& sizes : {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{100}}) {
+  for (const std::vector<size_t>& sizes :
+       {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{100}}) {
     const Run run = FeedChunked(big + "junk\r\n" + small, sizes, options);
     REQUIRE(run.frames.size() == 2);
     CHECK(run.frames[0].status == FrameStatus::kOverflow);
@@ -291,6 +298,24 @@ TEST_CASE("a telegram over max_telegram_bytes overflows and the next one frames"
     CHECK(run.frames[1].raw == small);
     CHECK(run.stats.overflows == 1);
     CHECK(run.stats.skipped_bytes == big.size() - 1000 + 6);
+  }
+}
+
+TEST_CASE("bytes rejected by an overflow are rescanned for the next start", "[framer]") {
+  // Regression (fuzzer): the rest of an overflowing span used to be dropped
+  // whole when it arrived in one chunk but rescanned when fed bytewise.
+  FramerOptions options;
+  options.max_telegram_bytes = 1000;
+  const std::string stream = "/" + std::string(1100, 'x') + "/b\r\n!\r\n";
+  for (const std::vector<size_t>& sizes :
+       {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{999, 3}}) {
+    const Run run = FeedChunked(stream, sizes, options);
+    REQUIRE(run.frames.size() == 2);
+    CHECK(run.frames[0].status == FrameStatus::kOverflow);
+    CHECK(run.frames[0].raw.size() == 1000);
+    CHECK(run.frames[1].status == FrameStatus::kTelegram);
+    CHECK(run.frames[1].raw == "/b\r\n!\r\n");
+    CHECK(run.stats.skipped_bytes == 101);
   }
 }
 
@@ -374,8 +399,10 @@ TEST_CASE("encrypted corpus frames in a stream with junk decrypt and CRC-check",
   FramerOptions options;
   options.key = ParseAesKey("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   const std::string plain = testing::ReadCorpusFile(kKaifa);
-  const std::string stream = std::string("\xDB\x07junk\xDB", 7) + frame + "\r\n\xFF" + plain + frame;
-  for (const std::vector<size_t>& sizes : {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{13}}) {
+  const std::string stream =
+      std::string("\xDB\x07junk\xDB", 7) + frame + "\r\n\xFF" + plain + frame;
+  for (const std::vector<size_t>& sizes :
+       {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{13}}) {
     const Run run = FeedChunked(stream, sizes, options);
     REQUIRE(run.frames.size() == 3);
     CHECK(run.frames[0].status == FrameStatus::kTelegram);
