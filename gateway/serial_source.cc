@@ -195,7 +195,9 @@ void SerialSource::OnPoll(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<SerialSource*>(handle->data);
   if (self == nullptr) return;
   if (status < 0) {
-    self->Lost(self->path_ + ": " + uv_strerror(status));
+    // libuv reports POLLERR (a tty hangup: unplugged adapter) as UV_EBADF.
+    self->Lost(self->path_ + ": " +
+               (status == UV_EBADF ? std::string("device gone (hangup)") : uv_strerror(status)));
     return;
   }
   // Bounded work per callback: at most 16 reads, the rest on the next turn.
