@@ -3,12 +3,13 @@
 // value at fault (or the enclosing table when something is missing).
 #include "config/config.h"
 
+#include <toml++/toml.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
-#include <toml++/toml.h>
 
 #include "config/config_checks.h"
 #include "config/parse_util.h"
@@ -64,8 +65,8 @@ bool ConfigReader::CheckKeys(const toml::table& t, std::initializer_list<std::st
     bool known = false;
     for (std::string_view a : allowed) known = known || key.str() == a;
     if (!known) {
-      return Fail(key.source(), "unknown key '" + std::string(key.str()) + "' " +
-                                    std::string(where));
+      return Fail(key.source(),
+                  "unknown key '" + std::string(key.str()) + "' " + std::string(where));
     }
   }
   return true;
@@ -176,9 +177,9 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
       return false;
     }
     if (!IsLogLevel(config.log_level)) {
-      return Fail(gateway->get("log_level")->source(),
-                  "unknown log_level '" + config.log_level +
-                      "' (trace | debug | info | warn | error)");
+      return Fail(
+          gateway->get("log_level")->source(),
+          "unknown log_level '" + config.log_level + "' (trace | debug | info | warn | error)");
     }
   }
   if (metrics != nullptr) {
@@ -196,8 +197,8 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   }
   if (config.metrics_enabled) {
     const toml::node* n = metrics != nullptr ? metrics->get("listen") : nullptr;
-    Position pos = n != nullptr ? Position{n->source().begin.line, n->source().begin.column}
-                                : Position{1, 1};
+    Position pos =
+        n != nullptr ? Position{n->source().begin.line, n->source().begin.column} : Position{1, 1};
     addresses_.Add(config.metrics_listen, "[metrics] listen", pos);
   }
 
@@ -224,9 +225,10 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
 }
 
 bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
-  if (!CheckKeys(t, {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
-                     "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
-                     "max_telegram_bytes", "trace_file", "listeners"},
+  if (!CheckKeys(t,
+                 {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
+                  "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
+                  "max_telegram_bytes", "trace_file", "listeners"},
                  "in [[meters]]")) {
     return false;
   }
@@ -251,7 +253,8 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
   const toml::node* listeners = t.get("listeners");
   if (listeners == nullptr) return true;
   if (!listeners->is_array_of_tables()) {
-    return Fail(listeners->source(), "'listeners' must be an array of tables ([[meters.listeners]])");
+    return Fail(listeners->source(),
+                "'listeners' must be an array of tables ([[meters.listeners]])");
   }
   for (const toml::node& n : *listeners->as_array()) {
     ListenerConfig l;
@@ -284,8 +287,8 @@ bool ConfigReader::ReadSource(const toml::table& t, MeterConfig* m) {
     // Report the later of the two in document order.
     if (first != nullptr) {
       const toml::node* later = first->source().begin < n->source().begin ? n : first;
-      return Fail(later->source(), "meter '" + m->name + "' has both '" +
-                                       std::string(first_key) + "' and '" + std::string(key) +
+      return Fail(later->source(), "meter '" + m->name + "' has both '" + std::string(first_key) +
+                                       "' and '" + std::string(key) +
                                        "': use exactly one of serial, tcp, simulate");
     }
     first = n;
@@ -358,7 +361,8 @@ bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
   for (const auto& [key, value] : *labels) {
     std::string name(key.str());
     if (!IsValidLabelName(name)) {
-      return Fail(key.source(), "bad label name '" + name + "' (Prometheus: [a-zA-Z_][a-zA-Z0-9_]*)");
+      return Fail(key.source(),
+                  "bad label name '" + name + "' (Prometheus: [a-zA-Z_][a-zA-Z0-9_]*)");
     }
     if (IsReservedLabel(name)) {
       return Fail(key.source(), "label '" + name + "' is reserved for the gateway's own labels");
@@ -370,8 +374,9 @@ bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
 }
 
 bool ConfigReader::ReadListener(const toml::table& t, ListenerConfig* l) {
-  if (!CheckKeys(t, {"listen", "protocol", "max_clients", "kick_old", "allow", "payload",
-                     "replay_last", "min_interval", "queue_bytes", "stuck_timeout"},
+  if (!CheckKeys(t,
+                 {"listen", "protocol", "max_clients", "kick_old", "allow", "payload",
+                  "replay_last", "min_interval", "queue_bytes", "stuck_timeout"},
                  "in [[meters.listeners]]")) {
     return false;
   }
@@ -395,7 +400,8 @@ bool ConfigReader::ReadListener(const toml::table& t, ListenerConfig* l) {
                 "unknown protocol '" + protocol + "' (raw | telnet | rfc2217)");
   }
   if (has_payload && !ParsePayload(payload, &l->payload)) {
-    return Fail(t.get("payload")->source(), "unknown payload '" + payload + "' (telegrams | bytes)");
+    return Fail(t.get("payload")->source(),
+                "unknown payload '" + payload + "' (telegrams | bytes)");
   }
   const toml::node* allow = t.get("allow");
   if (allow == nullptr) return true;
@@ -424,8 +430,9 @@ bool ParseConfig(std::string_view toml_text, std::string_view source_name, Gatew
   try {
     root = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& e) {
-    *err = Location(source_name, e.source().begin.line, e.source().begin.column) +
-           std::string(e.description());
+    std::string what(e.description());
+    for (char& c : what) c = c == '\n' ? ' ' : c;  // the contract is one line
+    *err = Location(source_name, e.source().begin.line, e.source().begin.column) + what;
     return false;
   } catch (const std::exception& e) {  // e.g. bad_alloc: still one line, never a crash
     *err = std::string(source_name) + ": " + e.what();

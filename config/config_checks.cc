@@ -22,8 +22,8 @@ bool AddressChecker::Add(const SocketAddress& address, std::string owner, Positi
     if (!Overlaps(e.address, address)) continue;
     if (clash != nullptr) {
       *clash = "listen address " + address.ToString() +
-               (e.address == address ? " is already used by " : " overlaps " +
-                                                                   e.address.ToString() + " of ") +
+               (e.address == address ? " is already used by "
+                                     : " overlaps " + e.address.ToString() + " of ") +
                e.owner + " (line " + std::to_string(e.pos.line) + ")";
     }
     return false;

@@ -61,8 +61,12 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
     o += " }\n";
   }
   switch (m.source) {
-    case SourceKind::kSerial: o += "serial = " + TomlQuote(m.serial) + "\n"; break;
-    case SourceKind::kTcp: o += "tcp = " + TomlQuote(m.tcp.ToString()) + "\n"; break;
+    case SourceKind::kSerial:
+      o += "serial = " + TomlQuote(m.serial) + "\n";
+      break;
+    case SourceKind::kTcp:
+      o += "tcp = " + TomlQuote(m.tcp.ToString()) + "\n";
+      break;
     case SourceKind::kSimulate:
       o += "simulate = " + TomlQuote(m.simulate) + "\n";
       if (m.simulate_rate_hz > 0) o += "rate = " + FormatRate(m.simulate_rate_hz) + "\n";

@@ -23,8 +23,7 @@ constexpr int64_t kMaxDurationMs = int64_t{1} << 40;  // ~35 years
 
 // Inverse of a Name() function over a small enum.
 template <typename E, size_t N>
-bool ParseByName(std::string_view text, const E (&values)[N], std::string_view (*name)(E),
-                 E* out) {
+bool ParseByName(std::string_view text, const E (&values)[N], std::string_view (*name)(E), E* out) {
   for (E v : values) {
     if (text == name(v)) {
       *out = v;
@@ -67,9 +66,9 @@ bool IsValidLabelName(std::string_view name) {
 
 bool IsReservedLabel(std::string_view name) {
   static constexpr std::string_view kReserved[] = {
-      "meter",   "phase",        "tariff",       "channel", "listener", "reason",
-      "version", "equipment_id", "dsmr_version", "header",  "device_type",
-      "job",     "instance",     "le",           "quantile"};
+      "meter",       "phase",   "tariff",       "channel",      "listener",
+      "reason",      "version", "equipment_id", "dsmr_version", "header",
+      "device_type", "job",     "instance",     "le",           "quantile"};
   for (std::string_view r : kReserved) {
     if (name == r) return true;
   }
@@ -117,7 +116,8 @@ bool ParseDuration(std::string_view text, Millis* out) {
   }
   size_t dot = number.find('.');
   std::string_view whole = number.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+  std::string_view frac =
+      dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
   if (whole.empty() || (dot != std::string_view::npos && frac.empty()) ||
       frac.find('.') != std::string_view::npos || whole.size() > 12 || frac.size() > 9) {
     return false;
@@ -172,8 +172,8 @@ bool PresetSerialSettings(std::string_view preset, SerialSettings* out) {
     *out = SerialSettings{9600, 7, Parity::kEven, 1};
     return true;
   }
-  static constexpr std::string_view kFast[] = {"dsmr4", "dsmr5", "be", "lu", "se",
-                                               "at",    "q3d",   "auto"};
+  static constexpr std::string_view kFast[] = {"dsmr4", "dsmr5", "be",  "lu",
+                                               "se",    "at",    "q3d", "auto"};
   for (std::string_view p : kFast) {
     if (preset == p) {
       *out = SerialSettings{115200, 8, Parity::kNone, 1};
@@ -185,9 +185,12 @@ bool PresetSerialSettings(std::string_view preset, SerialSettings* out) {
 
 std::string_view ParityName(Parity p) {
   switch (p) {
-    case Parity::kEven: return "even";
-    case Parity::kOdd: return "odd";
-    case Parity::kNone: break;
+    case Parity::kEven:
+      return "even";
+    case Parity::kOdd:
+      return "odd";
+    case Parity::kNone:
+      break;
   }
   return "none";
 }
@@ -199,9 +202,12 @@ bool ParseParity(std::string_view text, Parity* out) {
 
 std::string_view ProtocolName(ListenerProtocol p) {
   switch (p) {
-    case ListenerProtocol::kTelnet: return "telnet";
-    case ListenerProtocol::kRfc2217: return "rfc2217";
-    case ListenerProtocol::kRaw: break;
+    case ListenerProtocol::kTelnet:
+      return "telnet";
+    case ListenerProtocol::kRfc2217:
+      return "rfc2217";
+    case ListenerProtocol::kRaw:
+      break;
   }
   return "raw";
 }
@@ -212,9 +218,7 @@ bool ParseProtocol(std::string_view text, ListenerProtocol* out) {
   return ParseByName(text, kAll, &ProtocolName, out);
 }
 
-std::string_view PayloadName(Payload p) {
-  return p == Payload::kBytes ? "bytes" : "telegrams";
-}
+std::string_view PayloadName(Payload p) { return p == Payload::kBytes ? "bytes" : "telegrams"; }
 
 bool ParsePayload(std::string_view text, Payload* out) {
   static constexpr Payload kAll[] = {Payload::kTelegrams, Payload::kBytes};

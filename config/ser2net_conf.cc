@@ -16,17 +16,17 @@ std::string Upper(std::string_view s) {
   return u;
 }
 
-constexpr std::string_view kIgnoredDefinitions[] = {"BANNER",   "SIGNATURE", "OPENSTR",
-                                                    "CLOSESTR", "CLOSEON",   "TRACEFILE",
-                                                    "LED",      "CONTROLPORT"};
+constexpr std::string_view kIgnoredDefinitions[] = {
+    "BANNER", "SIGNATURE", "OPENSTR", "CLOSESTR", "CLOSEON", "TRACEFILE", "LED", "CONTROLPORT"};
 constexpr std::string_view kHarmlessWords[] = {
-    "LOCAL",   "-LOCAL",   "NOBREAK",          "-NOBREAK",          "RTSCTS", "-RTSCTS",
+    "LOCAL",   "-LOCAL",   "NOBREAK",          "-NOBREAK",          "RTSCTS",      "-RTSCTS",
     "XONXOFF", "-XONXOFF", "HANGUP_WHEN_DONE", "-HANGUP_WHEN_DONE", "-KICKOLDUSER"};
 
 bool ApplyWord(std::string_view word, Ser2netPort* port, std::string* why) {
   std::string u = Upper(word);
   SerialSettings& s = port->settings;
-  if (std::isdigit(static_cast<unsigned char>(u[0])) && u.find_first_not_of("0123456789") == std::string::npos) {
+  if (std::isdigit(static_cast<unsigned char>(u[0])) &&
+      u.find_first_not_of("0123456789") == std::string::npos) {
     if (!ParseSpeed(u, &s)) {
       *why = "bad baud rate '" + std::string(word) + "'";
       return false;
@@ -121,8 +121,9 @@ bool ReadSer2netConf(std::string_view text, std::vector<Ser2netPort>* ports, std
     std::string_view line = Trim(raw);
     if (line.empty() || line[0] == '#') continue;
     std::string_view head = line.substr(0, line.find(':'));
-    bool is_port = !head.empty() && (head.find_first_not_of("0123456789") == std::string_view::npos ||
-                                     head.find(',') != std::string_view::npos);
+    bool is_port =
+        !head.empty() && (head.find_first_not_of("0123456789") == std::string_view::npos ||
+                          head.find(',') != std::string_view::npos);
     if (!is_port) {
       std::string keyword = Upper(head);
       if (std::find(std::begin(kIgnoredDefinitions), std::end(kIgnoredDefinitions), keyword) ==

@@ -20,8 +20,8 @@ std::string JoinHostPort(std::string_view host, std::string_view port) {
 
 // Serial line flags that change nothing for a read-only meter port.
 constexpr std::string_view kHarmlessSerialFlags[] = {
-    "local",    "-local",   "nobreak",          "-nobreak",         "rtscts", "-rtscts",
-    "xonxoff",  "-xonxoff", "hangup-when-done", "-hangup-when-done", "clocal", "-clocal"};
+    "local",   "-local",   "nobreak",          "-nobreak",          "rtscts", "-rtscts",
+    "xonxoff", "-xonxoff", "hangup-when-done", "-hangup-when-done", "clocal", "-clocal"};
 
 }  // namespace
 
@@ -66,10 +66,17 @@ bool ParseSpeed(std::string_view spec, SerialSettings* out) {
   s.baud = baud;
   if (i < spec.size()) {
     switch (spec[i] | 0x20) {  // either case
-      case 'n': s.parity = Parity::kNone; break;
-      case 'e': s.parity = Parity::kEven; break;
-      case 'o': s.parity = Parity::kOdd; break;
-      default: return false;
+      case 'n':
+        s.parity = Parity::kNone;
+        break;
+      case 'e':
+        s.parity = Parity::kEven;
+        break;
+      case 'o':
+        s.parity = Parity::kOdd;
+        break;
+      default:
+        return false;
     }
     ++i;
   }
@@ -97,7 +104,8 @@ bool ParseAccepter(std::string_view spec, Ser2netPort* port, std::string* why) {
     ++i;
   }
   if (i >= t.size() || (t[i] != "tcp" && !StartsWith(t[i], "tcp("))) {
-    *why = "accepter '" + std::string(spec) + "': only tcp and telnet,tcp accepters can be converted";
+    *why =
+        "accepter '" + std::string(spec) + "': only tcp and telnet,tcp accepters can be converted";
     return false;
   }
   ++i;
@@ -129,7 +137,8 @@ bool ParseConnector(std::string_view spec, Ser2netPort* port, std::string* why) 
   std::vector<std::string_view> t = Split(spec, ',');
   if (t[0] == "tcp" || StartsWith(t[0], "tcp(")) {
     std::string err;
-    if (t.size() != 3 || !ParseSocketAddress(JoinHostPort(t[1], t[2]), false, &port->remote, &err)) {
+    if (t.size() != 3 ||
+        !ParseSocketAddress(JoinHostPort(t[1], t[2]), false, &port->remote, &err)) {
       *why = "connector '" + std::string(spec) + "': expected tcp,host,port" +
              (err.empty() ? "" : " (" + err + ")");
       return false;
@@ -138,8 +147,8 @@ bool ParseConnector(std::string_view spec, Ser2netPort* port, std::string* why) 
     return true;
   }
   if (t[0] != "serialdev" && !StartsWith(t[0], "serialdev(") && t[0] != "sdev") {
-    *why = "connector '" + std::string(spec) +
-           "': only serialdev and tcp connectors can be converted";
+    *why =
+        "connector '" + std::string(spec) + "': only serialdev and tcp connectors can be converted";
     return false;
   }
   if (t.size() < 2 || t[1].empty()) {
@@ -171,11 +180,24 @@ namespace {
 
 // Options that only shape ser2net's byte stream or its extras; p1gateway
 // writes whole telegrams and has its own equivalents where it matters.
-constexpr std::string_view kIgnoredOptionPrefixes[] = {
-    "chardelay", "dev-to-net-bufsize", "net-to-dev-bufsize", "mdns", "telnet-brk-on-sync",
-    "telnet_brk_on_sync", "sendon", "no-con-to-acc", "no-acc-to-con", "led-", "signature",
-    "openstr", "closestr", "closeon", "accepter-retry-time", "connector-retry-time",
-    "deassert", "nodeassert"};
+constexpr std::string_view kIgnoredOptionPrefixes[] = {"chardelay",
+                                                       "dev-to-net-bufsize",
+                                                       "net-to-dev-bufsize",
+                                                       "mdns",
+                                                       "telnet-brk-on-sync",
+                                                       "telnet_brk_on_sync",
+                                                       "sendon",
+                                                       "no-con-to-acc",
+                                                       "no-acc-to-con",
+                                                       "led-",
+                                                       "signature",
+                                                       "openstr",
+                                                       "closestr",
+                                                       "closeon",
+                                                       "accepter-retry-time",
+                                                       "connector-retry-time",
+                                                       "deassert",
+                                                       "nodeassert"};
 // Options that restrict who may connect: dropping them silently would open
 // the port to more clients than the user intended.
 constexpr std::string_view kAccessOptions[] = {"remaddr", "allowed-users", "authdir",
@@ -211,7 +233,9 @@ bool ApplySer2netOption(std::string_view name, std::string_view value, Ser2netPo
   }
   std::string shown = std::string(name) + (value.empty() ? "" : ": " + std::string(value));
   if (name == "banner") {
-    port->notes.push_back("option '" + shown + "' dropped: p1gateway sends no banner (it would precede the first telegram)");
+    port->notes.push_back(
+        "option '" + shown +
+        "' dropped: p1gateway sends no banner (it would precede the first telegram)");
     return true;
   }
   if (name.substr(0, 6) == "trace-" || name == "tr" || name == "tw" || name == "tb") {

@@ -49,8 +49,8 @@ void EmitSerial(const SerialSettings& s, std::string* out) {
   }
   PresetSerialSettings(chosen, &preset);
   char parity = s.parity == Parity::kEven ? 'e' : s.parity == Parity::kOdd ? 'o' : 'n';
-  *out += "preset = " + TomlQuote(chosen) + "  # ser2net speed " + std::to_string(s.baud) +
-          parity + std::to_string(s.data_bits) + std::to_string(s.stop_bits) + "\n";
+  *out += "preset = " + TomlQuote(chosen) + "  # ser2net speed " + std::to_string(s.baud) + parity +
+          std::to_string(s.data_bits) + std::to_string(s.stop_bits) + "\n";
   if (s.baud != preset.baud) *out += "baud = " + std::to_string(s.baud) + "\n";
   if (s.data_bits != preset.data_bits) *out += "data_bits = " + std::to_string(s.data_bits) + "\n";
   if (s.parity != preset.parity) *out += "parity = " + TomlQuote(ParityName(s.parity)) + "\n";
@@ -83,7 +83,8 @@ void EmitMeter(const Meter& m, std::string* out) {
     if (p->max_clients > 0) {
       o += "  max_clients = " + std::to_string(p->max_clients) + "\n";
     } else {
-      o += "  # max-connections was not set (ser2net allowed 1 client); p1gateway's default is 16\n";
+      o +=
+          "  # max-connections was not set (ser2net allowed 1 client); p1gateway's default is 16\n";
     }
     o += std::string("  kick_old = ") + (p->kick_old ? "true" : "false") + "\n";
     o += "  payload = \"telegrams\"\n";
@@ -135,7 +136,8 @@ bool ImportSer2net(std::string_view text, std::string_view source_name, std::str
       hint = p.serial ? p.device.substr(p.device.rfind('/') + 1) : p.remote.host;
     }
     std::string name = MeterNameFrom(hint);
-    for (int n = 2; names.count(name) != 0; ++n) name = MeterNameFrom(hint) + "-" + std::to_string(n);
+    for (int n = 2; names.count(name) != 0; ++n)
+      name = MeterNameFrom(hint) + "-" + std::to_string(n);
     names.insert(name);
     meters.push_back(Meter{name, {&p}});
   }

@@ -19,11 +19,11 @@ struct Ser2netPort {
   ListenerProtocol protocol = ListenerProtocol::kRaw;
   int max_clients = 0;  // 0: not given (ser2net's default is 1; we keep ours)
   bool kick_old = false;
-  bool serial = true;   // false: tcp connector (a remote ser2net/dongle)
-  std::string device;   // serial path
+  bool serial = true;  // false: tcp connector (a remote ser2net/dongle)
+  std::string device;  // serial path
   SocketAddress remote;
   SerialSettings settings{9600, 8, Parity::kNone, 1};  // ser2net's default 9600n81
-  std::vector<std::string> notes;  // become comments on the meter
+  std::vector<std::string> notes;                      // become comments on the meter
 };
 
 // "tcp,2001", "tcp,127.0.0.1,2001", "telnet,tcp,2001", "telnet(rfc2217),tcp,::1,2001".

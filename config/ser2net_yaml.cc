@@ -135,7 +135,8 @@ bool YamlReader::FinishConnection() {
 
 bool YamlReader::ConnectionKey(const YamlLine& l, std::string_view key, std::string_view value) {
   if (!value.empty() && value[0] == '*') {
-    return Fail(l.no, "alias and file substitutions (" + std::string(value) + ") are not supported");
+    return Fail(l.no,
+                "alias and file substitutions (" + std::string(value) + ") are not supported");
   }
   bool block_scalar = !value.empty() && (value[0] == '|' || value[0] == '>');
   if (block_scalar) {
@@ -192,7 +193,8 @@ bool YamlReader::ConnectionKey(const YamlLine& l, std::string_view key, std::str
 
 bool YamlReader::FlowOptions(const YamlLine& l, std::string_view value) {
   if (value.front() != '{' || value.back() != '}') {
-    return Fail(l.no, "options must be a mapping on its own lines or {key: value, ...} on one line");
+    return Fail(l.no,
+                "options must be a mapping on its own lines or {key: value, ...} on one line");
   }
   std::string_view inner = value.substr(1, value.size() - 2);
   // Split on commas outside quotes.
@@ -220,7 +222,8 @@ bool YamlReader::FlowOptions(const YamlLine& l, std::string_view value) {
 
 bool YamlReader::Option(const YamlLine& l, std::string_view key, std::string_view value) {
   if (!value.empty() && value[0] == '*') {
-    return Fail(l.no, "alias and file substitutions (" + std::string(value) + ") are not supported");
+    return Fail(l.no,
+                "alias and file substitutions (" + std::string(value) + ") are not supported");
   }
   std::string why;
   if (!ApplySer2netOption(key, Unquote(value), current_, &why)) return Fail(l.no, why);

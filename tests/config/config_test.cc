@@ -1,10 +1,10 @@
 // ParseConfig: every key of the documented example, presets and overrides,
 // and every error path with its FILE:LINE:COLUMN.
-#include <catch2/catch.hpp>
+#include "config/config.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "config/config.h"
 #include "tests/config/config_test_util.h"
 
 namespace p1 {
@@ -136,8 +136,9 @@ TEST_CASE("presets choose serial settings and explicit keys override them") {
   }
   CHECK(settings("preset = \"dsmr3\"\nbaud = 115200") ==
         SerialSettings{115200, 7, Parity::kEven, 1});
-  CHECK(settings("preset = \"dsmr5\"\nbaud = 9600\ndata_bits = 7\nparity = \"odd\"\nstop_bits = 2") ==
-        SerialSettings{9600, 7, Parity::kOdd, 2});
+  CHECK(
+      settings("preset = \"dsmr5\"\nbaud = 9600\ndata_bits = 7\nparity = \"odd\"\nstop_bits = 2") ==
+      SerialSettings{9600, 7, Parity::kOdd, 2});
 }
 
 TEST_CASE("tcp sources accept host names, simulate accepts a rate") {
@@ -169,8 +170,8 @@ struct ErrorCase {
 };
 
 TEST_CASE("every config error names file, line, column and the problem") {
-  const std::string m = "[[meters]]\nname = \"home\"\n";  // lines 1-2
-  const std::string sim = m + "simulate = \"dsmr5\"\n";   // lines 1-3
+  const std::string m = "[[meters]]\nname = \"home\"\n";   // lines 1-2
+  const std::string sim = m + "simulate = \"dsmr5\"\n";    // lines 1-3
   const std::string lst = sim + "[[meters.listeners]]\n";  // line 4
   std::vector<ErrorCase> cases = {
       {"toml syntax", "[gateway\n", "t.toml:1:9: "},
@@ -300,15 +301,17 @@ TEST_CASE("every config error names file, line, column and the problem") {
        lst + "listen = \"127.0.0.1:2001\"\n[[meters]]\nname = \"b\"\nsimulate = \"be\"\n"
              "[[meters.listeners]]\nlisten = \"127.0.0.1:2001\"\n",
        "t.toml:10:10: listen address 127.0.0.1:2001 is already used by meter 'home' (line 5)"},
-      {"wildcard overlaps", lst + "listen = \"0.0.0.0:2001\"\n[[meters.listeners]]\n"
-                                  "listen = \"127.0.0.1:2001\"\n",
+      {"wildcard overlaps",
+       lst + "listen = \"0.0.0.0:2001\"\n[[meters.listeners]]\n"
+             "listen = \"127.0.0.1:2001\"\n",
        "t.toml:7:10: listen address 127.0.0.1:2001 overlaps 0.0.0.0:2001 of meter 'home' "
        "(line 5)"},
-      {"listener clashes with metrics", "[metrics]\nlisten = \"127.0.0.1:9464\"\n" + lst +
-                                            "listen = \"127.0.0.1:9464\"\n",
+      {"listener clashes with metrics",
+       "[metrics]\nlisten = \"127.0.0.1:9464\"\n" + lst + "listen = \"127.0.0.1:9464\"\n",
        "t.toml:7:10: listen address 127.0.0.1:9464 is already used by [metrics] listen (line 2)"},
-      {"v6 spelled differently", lst + "listen = \"[::1]:2001\"\n[[meters.listeners]]\n"
-                                       "listen = \"[0:0::1]:2001\"\n",
+      {"v6 spelled differently",
+       lst + "listen = \"[::1]:2001\"\n[[meters.listeners]]\n"
+             "listen = \"[0:0::1]:2001\"\n",
        "t.toml:7:10: listen address [::1]:2001 is already used by meter 'home' (line 5)"},
       {"metrics bad address", "[metrics]\nlisten = \"9464x\"\n" + sim,
        "t.toml:2:10: 'listen': bad address '9464x': missing ':port'"},
@@ -337,8 +340,9 @@ listen = "[::1]:2002"
 }
 
 TEST_CASE("port-only listen addresses mean every IPv4 address") {
-  GatewayConfig c = Parse(kSim + "[[meters.listeners]]\nlisten = \":2001\"\n"
-                                 "[[meters.listeners]]\nlisten = \"2002\"\n");
+  GatewayConfig c = Parse(kSim +
+                          "[[meters.listeners]]\nlisten = \":2001\"\n"
+                          "[[meters.listeners]]\nlisten = \"2002\"\n");
   CHECK(c.meters[0].listeners[0].listen.ToString() == "0.0.0.0:2001");
   CHECK(c.meters[0].listeners[1].listen.ToString() == "0.0.0.0:2002");
 }

@@ -3,7 +3,6 @@
 #define P1GW_TESTS_CONFIG_CONFIG_TEST_UTIL_H_
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "config/config.h"

@@ -1,8 +1,8 @@
 // Scalar parsers (durations, addresses, CIDR), DumpConfig round trip and
 // redaction, equality used by reload, and the shipped example files.
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "config/config.h"
@@ -102,8 +102,8 @@ TEST_CASE("CIDR host bits are cleared, the written text is kept") {
   CHECK(a.ToString() == "192.168.1.0/24");
   REQUIRE(ParseCidr("2001:db8::ff/120", &a));
   CHECK(a.ToString() == "2001:db8::/120");
-  for (const char* bad : {"", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/8x",
-                          "10.0.0/8", "host/8", "10.0.0.0/-1"}) {
+  for (const char* bad : {"", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/8x", "10.0.0/8",
+                          "host/8", "10.0.0.0/-1"}) {
     INFO(bad);
     CHECK_FALSE(ParseCidr(bad, &a));
   }
@@ -164,7 +164,8 @@ TEST_CASE("DumpConfig output parses back to an equal config") {
   CHECK(again == original);
   CHECK(DumpConfig(again) == dump);
 
-  GatewayConfig disabled = Parse("[metrics]\nlisten = \"\"\n[[meters]]\nname = \"x\"\nsimulate = \"be\"\n");
+  GatewayConfig disabled =
+      Parse("[metrics]\nlisten = \"\"\n[[meters]]\nname = \"x\"\nsimulate = \"be\"\n");
   GatewayConfig disabled_again = Parse(DumpConfig(disabled));
   CHECK_FALSE(disabled_again.metrics_enabled);
   CHECK(disabled_again == disabled);

@@ -1,14 +1,14 @@
 // import-ser2net: samples modelled on the ser2net configs P1 users run
 // (tests/config/data), the converted TOML must pass ParseConfig, and every
 // unsupported construct is refused with its line number.
-#include <catch2/catch.hpp>
+#include "config/ser2net_import.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "config/config.h"
-#include "config/ser2net_import.h"
 #include "tests/config/config_test_util.h"
 
 namespace p1 {
@@ -125,7 +125,8 @@ TEST_CASE("speeds other than the presets become explicit overrides") {
       "connection: &a\n  accepter: tcp,2001\n  connector: serialdev,/dev/ttyUSB0,38400o72\n"
       "connection: &b\n  accepter: tcp,2002\n  connector: serialdev,/dev/ttyUSB1\n");
   CHECK(c.meters[0].serial_settings == SerialSettings{38400, 7, Parity::kOdd, 2});
-  CHECK(c.meters[1].serial_settings == SerialSettings{9600, 8, Parity::kNone, 1});  // ser2net default
+  CHECK(c.meters[1].serial_settings ==
+        SerialSettings{9600, 8, Parity::kNone, 1});  // ser2net default
 }
 
 TEST_CASE("meter names are derived, sanitised and made unique") {
@@ -137,7 +138,7 @@ TEST_CASE("meter names are derived, sanitised and made unique") {
 }
 
 TEST_CASE("unsupported ser2net constructs are refused with their line") {
-  const std::string conn = "connection: &p1\n  accepter: tcp,2001\n";  // lines 1-2
+  const std::string conn = "connection: &p1\n  accepter: tcp,2001\n";         // lines 1-2
   const std::string dev = "  connector: serialdev,/dev/ttyUSB0,115200n81\n";  // line 3
   struct Case {
     std::string text;
@@ -148,11 +149,13 @@ TEST_CASE("unsupported ser2net constructs are refused with their line") {
        "s.yaml:3: 'admin' is not supported by import-ser2net (only connection: blocks); convert "
        "it by hand"},
       {conn + dev + "  speed: 9600\n", "s.yaml:4: unknown connection key 'speed'"},
-      {conn + dev + "  options:\n    frobnicate: 1\n", "s.yaml:5: unknown ser2net option 'frobnicate'"},
+      {conn + dev + "  options:\n    frobnicate: 1\n",
+       "s.yaml:5: unknown ser2net option 'frobnicate'"},
       {conn + dev + "  options: {remaddr: 192.168.1.0/24}\n",
        "s.yaml:4: option 'remaddr' restricts clients and cannot be converted: remove it and set "
        "allow = [...] by hand"},
-      {conn + "  connector: *dev\n", "s.yaml:3: alias and file substitutions (*dev) are not supported"},
+      {conn + "  connector: *dev\n",
+       "s.yaml:3: alias and file substitutions (*dev) are not supported"},
       {"connection: &p1\n  accepter: telnet,ssl,tcp,2001\n" + dev,
        "s.yaml:2: accepter 'telnet,ssl,tcp,2001': only tcp and telnet,tcp accepters can be "
        "converted"},
@@ -174,11 +177,13 @@ TEST_CASE("unsupported ser2net constructs are refused with their line") {
       {conn + dev + "  options: {max-connections: 0}\n",
        "s.yaml:4: max-connections must be 1..10000, not '0'"},
       {conn + dev + "  enable: maybe\n", "s.yaml:4: enable must be on or off, not 'maybe'"},
-      {conn + dev + "  timeout: soon\n", "s.yaml:4: timeout must be a number of seconds, not 'soon'"},
+      {conn + dev + "  timeout: soon\n",
+       "s.yaml:4: timeout must be a number of seconds, not 'soon'"},
       {"connection: p1\n", "s.yaml:1: expected 'connection: &name', got 'connection: p1'"},
       {"%YAML 1.1\n---\n", "s.yaml:3: no 'connection:' blocks found"},
-      {conn + dev + "connection: &b\n  accepter: tcp,2002\n"
-                    "  connector: serialdev,/dev/ttyUSB0,9600e71\n",
+      {conn + dev +
+           "connection: &b\n  accepter: tcp,2002\n"
+           "  connector: serialdev,/dev/ttyUSB0,9600e71\n",
        "s.yaml:4: device /dev/ttyUSB0 is used at line 1 with other serial settings"},
       {conn + dev + "connection: &b\n  accepter: tcp,2001\n  connector: serialdev,/dev/ttyS0\n",
        "s.yaml: the converted configuration is invalid: converted s.yaml:"},
@@ -225,7 +230,8 @@ TEST_CASE("import never crashes on arbitrary bytes") {
     junk.clear();
     for (int i = 0; i < 300; ++i) {
       x = x * 1103515245 + 12345;
-      static const char kAlphabet[] = "connection:&accepter tcp,2001\n  {}*|>#\"'-:,/0189\t\x01\xff";
+      static const char kAlphabet[] =
+          "connection:&accepter tcp,2001\n  {}*|>#\"'-:,/0189\t\x01\xff";
       junk += kAlphabet[(x >> 16) % (sizeof kAlphabet - 1)];
     }
     if (ImportSer2net(junk, "junk", &out, &err)) {
