@@ -141,6 +141,48 @@ def test_three_pty_meters(tmp):
             stop(gw)
 
 
+def test_unplug_under_load(tmp):
+    """Clients keep their sessions across a device unplug/replug and miss
+    nothing sent after the reopen."""
+    telegram = open(os.path.join(DATA, "dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt"),
+                    "rb").read()
+    link = os.path.join(tmp, "usb")
+    meter = PtyMeter(link)
+    port, mport = free_port(), free_port()
+    cfg = os.path.join(tmp, "unplug.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "usb"\nserial = "%s"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  replay_last = false\n  max_clients = 32\n'
+                % (mport, link, port))
+    gw = subprocess.Popen([BIN, "--config", cfg])
+    try:
+        clients = [wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1),
+                            "listener") for _ in range(20)]
+        wait_for(lambda: metric_value(metrics(mport), "p1gateway_clients", {"meter": "usb"}) == 20,
+                 "20 clients")
+        for round_ in range(2):
+            for _ in range(5):
+                meter.write(telegram)
+                for c in clients:
+                    if read_telegram(c) != telegram:
+                        fail("round %d: a client got a corrupted telegram" % round_)
+            if round_ == 0:
+                os.close(meter.master)  # unplug: tty hangup
+                os.unlink(link)
+                time.sleep(0.3)
+                meter = PtyMeter(link)  # replug under the same path
+                wait_for(lambda: metric_value(metrics(mport), "p1gateway_source_reconnects_total",
+                                              {"meter": "usb"}) == 1, "reopen")
+        text = metrics(mport)
+        if metric_value(text, "p1gateway_telegrams_total", {"meter": "usb"}) != 10:
+            fail("expected 10 telegrams counted:\n" + text)
+        if metric_value(text, "p1gateway_clients", {"meter": "usb"}) != 20:
+            fail("clients lost their sessions")
+    finally:
+        if gw.poll() is None:
+            stop(gw)
+
+
 def test_demo():
     gw = subprocess.Popen([BIN, "--demo"])
     try:
@@ -214,6 +256,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"three_pty_meters": lambda: test_three_pty_meters(tmp),
          "demo": test_demo,
+         "unplug_under_load": lambda: test_unplug_under_load(tmp),
          "bad_config": lambda: test_bad_config(tmp),
          "port_in_use": lambda: test_port_in_use(tmp),
          "simulate_pty": lambda: test_simulate_pty(tmp)}[TEST]()
