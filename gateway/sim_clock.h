@@ -12,9 +12,9 @@ namespace p1::sim {
 struct LocalTime {
   int year = 1970, month = 1, day = 1;  // month 1..12, day 1..31
   int hour = 0, minute = 0, second = 0;
-  int weekday = 4;    // 0 = Sunday
+  int weekday = 4;      // 0 = Sunday
   int day_of_year = 0;  // 0 = January 1st
-  bool dst = false;   // CEST (+02:00) when true, CET (+01:00) otherwise
+  bool dst = false;     // CEST (+02:00) when true, CET (+01:00) otherwise
 };
 
 // Floor division for possibly negative times.

@@ -125,7 +125,8 @@ void Registers(Writer& w, const MeterState& s) {
 // L1..L3 import, then L1..L3 export (Iskra, Sagemcom order).
 void PhasePowers(Writer& w, const MeterState& s) {
   for (int d = 0; d < 2; ++d) {
-    for (int p = 0; p < 3; ++p) w.Val(kPhasePower[d][p], Kw(d == 0 ? s.import_w[p] : s.export_w[p]));
+    for (int p = 0; p < 3; ++p)
+      w.Val(kPhasePower[d][p], Kw(d == 0 ? s.import_w[p] : s.export_w[p]));
   }
 }
 
@@ -134,7 +135,8 @@ void FailuresAndQuality(Writer& w, const MeterState& s) {
   w.Val("0-0:96.7.9", Count(s.long_power_failures, 5));
   std::string log = "1-0:99.97.0(" + std::to_string(s.failure_log.size()) + ")(0-0:96.7.19)";
   for (const PowerFailure& f : s.failure_log) {
-    log += "(" + DsmrTimestamp(f.end_s) + ")(" + Count(static_cast<uint64_t>(f.duration_s), 10) + "*s)";
+    log += "(" + DsmrTimestamp(f.end_s) + ")(" + Count(static_cast<uint64_t>(f.duration_s), 10) +
+           "*s)";
   }
   w.Raw(log + "\r\n");
   const char* const sags[3] = {"1-0:32.32.0", "1-0:52.32.0", "1-0:72.32.0"};
@@ -268,8 +270,8 @@ std::string Luxembourg(const MeterState& s, const Identity& id) {
   w.Val("1-0:3.7.0", Num(s.q_import_total_var / 1000, 2, 3), "kvar");
   w.Val("1-0:4.7.0", Num(s.q_export_total_var / 1000, 2, 3), "kvar");
   w.Val("0-0:17.0.0", "069.0*kVA");
-  const double s_total = ApparentW(s.import_total_w + s.export_total_w,
-                                   s.q_import_total_var + s.q_export_total_var);
+  const double s_total =
+      ApparentW(s.import_total_w + s.export_total_w, s.q_import_total_var + s.q_export_total_var);
   w.Val("1-0:9.7.0", Num(s.import_total_w > 0 ? s_total / 1000 : 0, 2, 3), "kVA");
   w.Val("1-0:10.7.0", Num(s.export_total_w > 0 ? s_total / 1000 : 0, 2, 3), "kVA");
   w.Val("0-0:96.3.10", "1");
@@ -277,7 +279,8 @@ std::string Luxembourg(const MeterState& s, const Identity& id) {
   const char* const qual[6] = {"1-0:32.32.0", "1-0:52.32.0", "1-0:72.32.0",
                                "1-0:32.36.0", "1-0:52.36.0", "1-0:72.36.0"};
   for (int i = 0; i < 6; ++i) w.Val(qual[i], Count(i < 3 ? s.sags[i] : s.swells[i - 3], 5));
-  for (const char* m : {"0-0:96.13.0", "0-0:96.13.2", "0-0:96.13.3", "0-0:96.13.4", "0-0:96.13.5"}) {
+  for (const char* m :
+       {"0-0:96.13.0", "0-0:96.13.2", "0-0:96.13.3", "0-0:96.13.4", "0-0:96.13.5"}) {
     w.Val(m, "");
   }
   // The T210-D prints whole volts with a ".0".
@@ -288,7 +291,8 @@ std::string Luxembourg(const MeterState& s, const Identity& id) {
                                       {"1-0:24.7.0", "1-0:44.7.0", "1-0:64.7.0"}};
   for (int d = 0; d < 2; ++d) {
     for (int p = 0; p < 3; ++p) {
-      w.Val(reactive[d][p], Num((d == 0 ? s.q_import_var[p] : s.q_export_var[p]) / 1000, 2, 3), "kvar");
+      w.Val(reactive[d][p], Num((d == 0 ? s.q_import_var[p] : s.q_export_var[p]) / 1000, 2, 3),
+            "kvar");
     }
   }
   return w.Finish(true);
@@ -352,8 +356,14 @@ std::string Austria(const MeterState& s) {
   const Group groups[4] = {
       {{"1-0:1.8.0", "1-0:1.8.1", "1-0:1.8.2", "1-0:1.7.0"}, s.import_wh, s.import_total_w, "W"},
       {{"1-0:2.8.0", "1-0:2.8.1", "1-0:2.8.2", "1-0:2.7.0"}, s.export_wh, s.export_total_w, "W"},
-      {{"1-0:3.8.0", "1-0:3.8.1", "1-0:3.8.2", "1-0:3.7.0"}, s.q_import_varh, s.q_import_total_var, "var"},
-      {{"1-0:4.8.0", "1-0:4.8.1", "1-0:4.8.2", "1-0:4.7.0"}, s.q_export_varh, s.q_export_total_var, "var"},
+      {{"1-0:3.8.0", "1-0:3.8.1", "1-0:3.8.2", "1-0:3.7.0"},
+       s.q_import_varh,
+       s.q_import_total_var,
+       "var"},
+      {{"1-0:4.8.0", "1-0:4.8.1", "1-0:4.8.2", "1-0:4.7.0"},
+       s.q_export_varh,
+       s.q_export_total_var,
+       "var"},
   };
   for (const Group& g : groups) {
     const std::string energy_unit = std::string(g.unit) + "h";
@@ -399,15 +409,24 @@ Identity MakeIdentity(Variant v, Rng* rng) {
 
 std::string FormatTelegram(Variant v, const MeterState& s, Identity* id) {
   switch (v) {
-    case Variant::kDsmr2: return Dsmr23(s, *id, false);
-    case Variant::kDsmr3: return Dsmr23(s, *id, true);
-    case Variant::kDsmr4: return Dsmr4(s, *id);
-    case Variant::kDsmr5: return Dsmr5(s, *id);
-    case Variant::kBe: return Belgium(s, *id);
-    case Variant::kLu: return Luxembourg(s, *id);
-    case Variant::kSe: return Sweden(s);
-    case Variant::kQ3d: return Q3d(s, id);
-    case Variant::kAt: return Austria(s);
+    case Variant::kDsmr2:
+      return Dsmr23(s, *id, false);
+    case Variant::kDsmr3:
+      return Dsmr23(s, *id, true);
+    case Variant::kDsmr4:
+      return Dsmr4(s, *id);
+    case Variant::kDsmr5:
+      return Dsmr5(s, *id);
+    case Variant::kBe:
+      return Belgium(s, *id);
+    case Variant::kLu:
+      return Luxembourg(s, *id);
+    case Variant::kSe:
+      return Sweden(s);
+    case Variant::kQ3d:
+      return Q3d(s, id);
+    case Variant::kAt:
+      return Austria(s);
   }
   return {};
 }

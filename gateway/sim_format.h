@@ -16,9 +16,9 @@ enum class Variant : uint8_t { kDsmr2, kDsmr3, kDsmr4, kDsmr5, kBe, kLu, kSe, kQ
 
 struct VariantInfo {
   Variant variant;
-  const char* name;      // as in config: "dsmr5", "be", ...
-  int64_t interval_ms;   // how often the real meter sends
-  bool encrypted;        // may be wrapped in a DLMS 0xDB frame (lu, at)
+  const char* name;     // as in config: "dsmr5", "be", ...
+  int64_t interval_ms;  // how often the real meter sends
+  bool encrypted;       // may be wrapped in a DLMS 0xDB frame (lu, at)
   ModelOptions model;
 };
 

@@ -102,7 +102,8 @@ void Model::Start(int64_t unix_ms) {
   }
 
   s_.power_failures = static_cast<uint32_t>(rng_.Int(2, 30));
-  s_.long_power_failures = static_cast<uint32_t>(rng_.Int(1, static_cast<int>(s_.power_failures / 2)));
+  s_.long_power_failures =
+      static_cast<uint32_t>(rng_.Int(1, static_cast<int>(s_.power_failures / 2)));
   for (int p = 0; p < 3; ++p) {
     s_.sags[p] = static_cast<uint32_t>(rng_.Int(0, 20));
     s_.swells[p] = static_cast<uint32_t>(rng_.Int(0, 5));
@@ -116,8 +117,8 @@ void Model::Start(int64_t unix_ms) {
   if (options_.capacity_tariff) {
     // Thirteen closed months: the entry dated the 1st of month m holds month m-1's peak.
     for (int k = 0; k < static_cast<int>(kHistoryMonths); ++k) {
-      const int key = MonthKey(now) - k;        // the month the period stamp opens
-      const int peak_key = key - 1;             // the month the peak happened in
+      const int key = MonthKey(now) - k;  // the month the period stamp opens
+      const int peak_key = key - 1;       // the month the peak happened in
       const int py = peak_key / 12, pm = peak_key % 12 + 1;
       const double winter = 0.5 * (1 - Season(static_cast<int>(30.4 * (pm - 1) + 15)));
       MonthPeak mp;
@@ -131,7 +132,8 @@ void Model::Start(int64_t unix_ms) {
     const int64_t quarters = (now_s - month_start) / 900;
     s_.month_peak_s = month_start;
     if (quarters > 0) {
-      s_.month_peak_s = month_start + 900 * rng_.Int(1, static_cast<int>(std::min<int64_t>(quarters, 3000)));
+      s_.month_peak_s =
+          month_start + 900 * rng_.Int(1, static_cast<int>(std::min<int64_t>(quarters, 3000)));
       s_.month_peak_w = rng_.Uniform(1500, 4500);
     }
   }
@@ -182,7 +184,8 @@ void Model::OnBoundary(int64_t at_ms) {
 }
 
 void Model::CloseQuarter(int64_t end_s) {
-  // The first quarter may be partial (the simulation started inside it): average over what was seen.
+  // The first quarter may be partial (the simulation started inside it): average over what was
+  // seen.
   const double avg_w = quarter_wh_ * 3.6e6 / static_cast<double>(end_s * 1000 - quarter_from_ms_);
   if (avg_w > s_.month_peak_w) {
     s_.month_peak_w = avg_w;
@@ -193,8 +196,8 @@ void Model::CloseQuarter(int64_t end_s) {
   const LocalTime t = ToLocal(end_s);
   if (MonthKey(t) != peak_month_) {
     // Month closed: its peak moves into the history, dated by the new month's first midnight.
-    s_.history.insert(s_.history.begin(),
-                      MonthPeak{FromLocal(t.year, t.month, 1, 0, 0, 0), s_.month_peak_s, s_.month_peak_w});
+    s_.history.insert(s_.history.begin(), MonthPeak{FromLocal(t.year, t.month, 1, 0, 0, 0),
+                                                    s_.month_peak_s, s_.month_peak_w});
     if (s_.history.size() > kHistoryMonths) s_.history.resize(kHistoryMonths);
     s_.month_peak_w = 0;
     s_.month_peak_s = end_s;

@@ -17,10 +17,10 @@ class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
   uint64_t Next();
-  double Uniform();                   // [0, 1)
+  double Uniform();  // [0, 1)
   double Uniform(double lo, double hi);
-  double Gaussian();                  // N(0, 1), Box-Muller
-  int Int(int lo, int hi);            // inclusive
+  double Gaussian();        // N(0, 1), Box-Muller
+  int Int(int lo, int hi);  // inclusive
 
  private:
   uint64_t state_;
@@ -60,7 +60,7 @@ struct PowerFailure {
 struct MeterState {
   int64_t unix_s = 0;
   LocalTime local;
-  int tariff = 1;  // 1 or 2, scheme-dependent meaning
+  int tariff = 1;                             // 1 or 2, scheme-dependent meaning
   double import_w[3] = {}, export_w[3] = {};  // per phase, both >= 0
   double import_total_w = 0, export_total_w = 0;
   double q_import_var[3] = {}, q_export_var[3] = {};
@@ -69,7 +69,7 @@ struct MeterState {
   double import_wh[2] = {}, export_wh[2] = {};  // by tariff 1, 2
   double q_import_varh[2] = {}, q_export_varh[2] = {};
   MbusReading gas, water;
-  double demand_avg_w = 0;       // running average of the current quarter-hour
+  double demand_avg_w = 0;  // running average of the current quarter-hour
   double month_peak_w = 0;
   int64_t month_peak_s = 0;
   std::vector<MonthPeak> history;  // most recent first, at most 13
@@ -119,7 +119,7 @@ class Model {
   double gas_m3_ = 0, water_m3_ = 0, gas_rate_m3h_ = 0, water_rate_m3h_ = 0;
   double quarter_wh_ = 0;
   int64_t quarter_from_ms_ = 0;  // start of the part of the current quarter-hour integrated so far
-  int peak_month_ = 0;  // year * 12 + month - 1 of the month the peak belongs to
+  int peak_month_ = 0;           // year * 12 + month - 1 of the month the peak belongs to
 };
 
 }  // namespace p1::sim

@@ -13,7 +13,8 @@ std::unique_ptr<Simulator> Simulator::Create(std::string_view variant, uint64_t 
     return nullptr;
   }
   if ((key || aad_key) && !info->encrypted) {
-    *err = "simulated meter '" + std::string(variant) + "' does not encrypt: only lu and at take a key";
+    *err = "simulated meter '" + std::string(variant) +
+           "' does not encrypt: only lu and at take a key";
     return nullptr;
   }
   if (aad_key && !key) {

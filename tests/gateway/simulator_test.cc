@@ -1,7 +1,6 @@
 #include "gateway/simulator.h"
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <map>
 #include <memory>
@@ -62,8 +61,8 @@ struct Parsed {
 };
 
 // Runs `count` telegrams `step_ms` apart through one Framer (as a stream) and the parser.
-std::vector<std::unique_ptr<Parsed>> Run(Simulator& sim, int64_t start_ms, int64_t step_ms, int count,
-                                         FramerOptions options = {}) {
+std::vector<std::unique_ptr<Parsed>> Run(Simulator& sim, int64_t start_ms, int64_t step_ms,
+                                         int count, FramerOptions options = {}) {
   Framer framer(options);
   std::vector<std::unique_ptr<Parsed>> out;
   for (int i = 0; i < count; ++i) {
@@ -136,9 +135,10 @@ TEST_CASE("telegram timestamps are the call time in CET/CEST with S/W", "[simula
   auto sim = Make("dsmr5", 1, false);
   // Around both 2024 switches: 31 March 01:00 UTC and 27 October 01:00 UTC.
   const int64_t spring = 1711846800000, autumn = 1729990800000;
-  const std::vector<std::pair<int64_t, std::string>> cases = {
-      {spring - 1000, "240331015959W"}, {spring, "240331030000S"},
-      {autumn - 1800000, "241027023000S"}, {autumn + 1800000, "241027023000W"}};
+  const std::vector<std::pair<int64_t, std::string>> cases = {{spring - 1000, "240331015959W"},
+                                                              {spring, "240331030000S"},
+                                                              {autumn - 1800000, "241027023000S"},
+                                                              {autumn + 1800000, "241027023000W"}};
   for (const auto& [ms, want] : cases) {
     auto t = Run(*sim, ms, 0, 1);
     const CosemObject* ts = t[0]->Object("0-0:1.0.0");
@@ -185,6 +185,24 @@ TEST_CASE("gas is captured every 5 minutes (dsmr5, be) and hourly (dsmr4)", "[si
   CHECK(changes == (v == "dsmr4" ? 2 : 29));
 }
 
+TEST_CASE("dsmr2/3: the two-line hourly gas record parses to the captured reading", "[simulator]") {
+  const std::string v = GENERATE("dsmr2", "dsmr3");
+  auto sim = Make(v, 21, false);
+  auto t = Run(*sim, kJan17 + 18 * 60 * kMinute + 30000, 20 * kMinute, 4);
+  for (const auto& p : t) {
+    REQUIRE(p->reading.mbus.size() == 1);
+    const MbusDevice& gas = p->reading.mbus[0];
+    CHECK(gas.device_type == 3);
+    REQUIRE(gas.has_value);
+    CHECK(gas.unit == "m3");
+    REQUIRE(gas.timestamp.valid);
+    CHECK(gas.timestamp.unix_seconds % 3600 == 0);
+    CHECK(p->plaintext.find(")(m3)\r\n(") != std::string::npos);
+  }
+  CHECK(t[3]->reading.mbus[0].value > t[0]->reading.mbus[0].value);  // 18:00 -> 19:00 capture
+  CHECK(sim->state().gas.m3 == Approx(t[3]->reading.mbus[0].value).margin(0.001));
+}
+
 TEST_CASE("same seed and call times give the same bytes; another seed differs", "[simulator]") {
   const std::string v = GENERATE("dsmr5", "be", "lu");
   auto a = Make(v, 42, Encrypts(v));
@@ -215,7 +233,8 @@ TEST_CASE("lu: frame counter increments; a wrong key fails to decrypt", "[simula
   Framer framer(wrong);
   std::vector<FrameStatus> statuses;
   framer.Feed(f1 + f2, [&](const Frame& f) { statuses.push_back(f.status); });
-  CHECK(statuses == std::vector<FrameStatus>{FrameStatus::kDecryptError, FrameStatus::kDecryptError});
+  CHECK(statuses ==
+        std::vector<FrameStatus>{FrameStatus::kDecryptError, FrameStatus::kDecryptError});
 
   std::string plaintext, err;
   CHECK(DecryptGloFrame(f1, kKey, nullptr, &plaintext, &err));
@@ -261,7 +280,8 @@ TEST_CASE("se: phase currents match power and reactive power over voltage", "[si
   for (const auto& t : telegrams) {
     double sum_p = 0;
     for (int p = 0; p < 3; ++p) {
-      const double va = 1000 * std::hypot(t->Number(p_imp[p]), t->Number(q_imp[p]) - t->Number(q_exp[p]));
+      const double va =
+          1000 * std::hypot(t->Number(p_imp[p]), t->Number(q_imp[p]) - t->Number(q_exp[p]));
       // Currents have one decimal: allow 0.05 A of rounding on ~230 V.
       CHECK(std::abs(t->Number(amps[p]) * t->Number(volts[p]) - va) < 0.05 * 250 + 2);
       sum_p += t->Number(p_imp[p]);
