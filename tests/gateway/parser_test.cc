@@ -20,13 +20,31 @@ bool g_count_allocations = false;
 size_t g_allocations = 0;
 }  // namespace
 
-void* operator new(size_t size) {
+// Every non-aligned form is replaced so that new and delete always pair up
+// (ASan checks it).
+namespace {
+void* CountedAlloc(size_t size) {
   if (g_count_allocations) ++g_allocations;
-  if (void* p = std::malloc(size ? size : 1)) return p;
+  return std::malloc(size ? size : 1);
+}
+}  // namespace
+
+void* operator new(size_t size) {
+  if (void* p = CountedAlloc(size)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](size_t size) {
+  if (void* p = CountedAlloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(size_t size, const std::nothrow_t&) noexcept { return CountedAlloc(size); }
+void* operator new[](size_t size, const std::nothrow_t&) noexcept { return CountedAlloc(size); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace p1 {
 namespace {
