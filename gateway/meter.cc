@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/parser.h"
+#include "gateway/serial_source.h"
 #include "gateway/wall_clock.h"
 
 namespace p1 {
@@ -22,7 +23,9 @@ Meter::Meter(uv_loop_t* loop, MeterConfig config, MeterObserver* observer)
     : loop_(loop),
       config_(std::move(config)),
       observer_(observer),
-      framer_(MakeFramerOptions(config_)) {}
+      framer_(MakeFramerOptions(config_)),
+      auto_probing_(config_.preset == "auto" && config_.source == SourceKind::kSerial),
+      auto_settings_(config_.serial_settings) {}
 
 Meter::~Meter() {
   source_.reset();
@@ -47,6 +50,16 @@ bool Meter::Start(std::string* err) {
   spdlog::info("meter {}: {}", config_.name, source_->Describe());
   source_->Start();
   return true;
+}
+
+void Meter::ToggleAutoSettings() {
+  // config_ stays as configured so a reload still sees an unchanged meter.
+  SerialSettings& s = auto_settings_;
+  s = s.baud == 115200 ? SerialSettings{9600, 7, Parity::kEven, 1}
+                       : SerialSettings{115200, 8, Parity::kNone, 1};
+  spdlog::info("meter {}: auto: trying {}", config_.name, SerialSettingsString(s));
+  framer_.Reset();
+  if (source_) source_->Reconfigure(s);
 }
 
 std::string Meter::DescribeSource() const { return source_ ? source_->Describe() : ""; }
@@ -106,6 +119,10 @@ void Meter::OnFrame(const Frame& frame) {
       }
       t->reading.crc = frame.crc;
       ++counters_.telegrams;
+      if (auto_probing_) {
+        auto_probing_ = false;
+        spdlog::info("meter {}: auto: valid telegram at {}", config_.name, DescribeSource());
+      }
       latest_ = std::move(t);
       if (stale_) {
         uv_timer_start(stale_.get(), OnStale, static_cast<uint64_t>(config_.stale_after.count()), 0);
@@ -123,6 +140,7 @@ void Meter::OnStale(uv_timer_t* timer) {
   ++self->counters_.timeouts;
   spdlog::warn("meter {}: no valid telegram for {} ms", self->config_.name,
                self->config_.stale_after.count());
+  if (self->auto_probing_) self->ToggleAutoSettings();
   // Keep counting timeouts while the silence lasts.
   uv_timer_start(timer, OnStale, static_cast<uint64_t>(self->config_.stale_after.count()), 0);
   self->observer_->OnMeterChanged(self);

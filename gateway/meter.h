@@ -50,6 +50,9 @@ class Meter : public SourceListener {
 
  private:
   static void OnStale(uv_timer_t* timer);
+  // preset = "auto": until a valid telegram arrives, each stale_after period
+  // without one switches between 115200 8N1 and 9600 7E1 (DSMR 2.2/3).
+  void ToggleAutoSettings();
   void OnFrame(const Frame& frame);
 
   uv_loop_t* loop_;
@@ -64,6 +67,8 @@ class Meter : public SourceListener {
   TelegramPtr latest_;
   bool connected_ = false;
   bool ever_connected_ = false;
+  bool auto_probing_ = false;
+  SerialSettings auto_settings_;  // what preset = "auto" currently tries
 };
 
 }  // namespace p1

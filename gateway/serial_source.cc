@@ -217,12 +217,24 @@ void SerialSource::OnPoll(uv_poll_t* handle, int status, int events) {
   if (events & UV_DISCONNECT) self->Lost(self->path_ + ": disconnected");
 }
 
-void SerialSource::Lost(const std::string& reason) {
+void SerialSource::Close() {
   if (poll_) uv_poll_stop(poll_.get());
   poll_.Reset();
   CloseSerial(fd_, port_);
   fd_ = -1;
   port_ = nullptr;
+}
+
+void SerialSource::Reconfigure(const SerialSettings& settings) {
+  settings_ = settings;
+  if (fd_ < 0) return;  // the pending retry opens with the new settings
+  // Not a loss: the listener sees no down/up pair, so no reconnect is counted.
+  Close();
+  Open();
+}
+
+void SerialSource::Lost(const std::string& reason) {
+  Close();
   if (!reported_down_) {
     spdlog::warn("{}; retrying", reason);
     reported_down_ = true;

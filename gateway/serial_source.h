@@ -32,12 +32,14 @@ class SerialSource : public Source {
 
   void Start() override;
   std::string Describe() const override;
+  void Reconfigure(const SerialSettings& settings) override;
 
  private:
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnRetry(uv_timer_t* timer);
   void Open();
   void Lost(const std::string& reason);
+  void Close();
   void ScheduleRetry();
 
   uv_loop_t* loop_;

@@ -29,6 +29,8 @@ class Source {
   virtual void Start() = 0;
   // One line for logs: "serial /dev/ttyUSB0 (termios) 115200 8N1".
   virtual std::string Describe() const = 0;
+  // Serial sources reopen with new settings (preset = "auto"); others ignore it.
+  virtual void Reconfigure(const SerialSettings& /*settings*/) {}
 };
 
 // Builds the source a meter config names. *loop and *listener must outlive it.

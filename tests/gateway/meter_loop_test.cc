@@ -269,3 +269,46 @@ TEST_CASE("bad CRC, overflow and garbage are counted, never delivered", "[meter]
 
 }  // namespace
 }  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("preset auto toggles 115200 8N1 / 9600 7E1 until a valid telegram, then stays",
+          "[meter][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::string telegram = testing::TestData(kTelegramFile);
+  {
+    CountingObserver observer;
+    FakeSerial port(testing::TempPath("auto"));
+    MeterConfig c = SerialMeter("auto", port.link());
+    c.preset = "auto";
+    c.stale_after = Millis(150);
+    Meter meter(&loop, c, &observer);
+    RecordingSink sink;
+    meter.AddSink(&sink);
+    std::string err;
+    REQUIRE(meter.Start(&err));
+    REQUIRE(meter.DescribeSource().find("115200 8N1") != std::string::npos);
+    REQUIRE(RunUntil(&loop, [&] { return meter.DescribeSource().find("9600 7E1") != std::string::npos; },
+                     3000));
+    REQUIRE(RunUntil(&loop, [&] { return meter.DescribeSource().find("115200 8N1") != std::string::npos; },
+                     3000));
+    // Switching settings is not a reconnect, and the configured settings
+    // (what a reload compares) are untouched.
+    CHECK(meter.counters().reconnects == 0);
+    CHECK(meter.config().serial_settings.baud == 115200);
+    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 3000));
+    REQUIRE(port.Write(telegram));
+    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 1; }, 3000));
+    std::string locked = meter.DescribeSource();
+    // Silence now only counts timeouts; the settings stay.
+    uint64_t timeouts = meter.counters().timeouts;
+    REQUIRE(RunUntil(&loop, [&] { return meter.counters().timeouts >= timeouts + 3; }, 3000));
+    CHECK(meter.DescribeSource() == locked);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+}  // namespace
+}  // namespace p1
