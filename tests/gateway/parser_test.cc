@@ -200,6 +200,23 @@ TEST_CASE("a bad field is reported with its line and never loses the others", "[
   CHECK(r.Find(O("1-0:2.8.1"))->number == 1);
 }
 
+TEST_CASE("Swedish HAN telegram: baud char 9, totals and per-phase reactive power", "[parser]") {
+  auto p = ParseText(
+      "/ADN9 6534\r\n\r\n"
+      "0-0:1.0.0(240315120000W)\r\n"
+      "1-0:1.8.0(00006678.394*kWh)\r\n"
+      "1-0:3.8.0(00000021.988*kvarh)\r\n"
+      "1-0:23.7.0(0000.067*kvar)\r\n"
+      "1-0:64.7.0(0000.000*kvar)\r\n"
+      "!7945\r\n");
+  const Reading& r = p->reading;
+  CHECK(p->ok);
+  CHECK(r.header == "ADN9 6534");
+  CHECK(r.Find(O("1-0:1.8.0"))->number == Approx(6678.394));
+  CHECK(r.Find(O("1-0:23.7.0"))->unit == "kvar");
+  CHECK(r.Find(O("1-0:64.7.0"))->number == 0);
+}
+
 TEST_CASE("unknown OBIS codes are kept", "[parser]") {
   auto p = ParseText("/ABC5 x\r\n\r\n1-0:0.2.0(5.0.2)\r\n9-9:99.99.99(1)(2)(3)\r\n1-1:1.8.1(1.5*kWh)\r\n!\r\n");
   const Reading& r = p->reading;
