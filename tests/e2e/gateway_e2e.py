@@ -222,6 +222,54 @@ def test_bad_config(tmp):
         fail("unknown subcommand: exit %d, expected 2" % r.returncode)
 
 
+def test_commands(tmp):
+    """check-config, list-ports and parse through the binary."""
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    demo = os.path.join(src, "config", "demo.toml")
+    r = subprocess.run([BIN, "check-config", demo], capture_output=True, text=True, timeout=10)
+    if r.returncode != 0 or 'name = "lu"' not in r.stdout:
+        fail("check-config demo.toml: exit %d, out %r" % (r.returncode, r.stdout[:200]))
+    if "D491470F" in r.stdout or "<redacted>" not in r.stdout:
+        fail("check-config must redact keys")
+    r = subprocess.run([BIN, "list-ports"], capture_output=True, text=True, timeout=10)
+    if r.returncode != 0:
+        fail("list-ports: exit %d, stderr %r" % (r.returncode, r.stderr))
+    # parse reads stdin; a stream of two telegrams with junk between gives two lines.
+    t = open(os.path.join(DATA, "dsmr_parser__dsmr42__kaifa.txt"), "rb").read()
+    r = subprocess.run([BIN, "parse", "-"], input=t + b"\x00junk" + t, capture_output=True,
+                       timeout=10)
+    lines = r.stdout.decode().splitlines()
+    if r.returncode != 0 or len(lines) != 2 or '"crc":"valid"' not in lines[1]:
+        fail("parse -: exit %d, %d lines" % (r.returncode, len(lines)))
+    r = subprocess.run([BIN, "parse", "--key", "nothex", "-"], input=t, capture_output=True, timeout=10)
+    if r.returncode != 2:
+        fail("parse with a bad key: exit %d, expected 2" % r.returncode)
+
+
+def test_tcp_source(tmp):
+    """A meter reading a remote raw port (here: simulate --out tcp-listen)."""
+    sim_port, port = free_port(), free_port()
+    sim = subprocess.Popen([BIN, "simulate", "--variant", "be", "--rate", "10",
+                            "--out", "tcp-listen:127.0.0.1:%d" % sim_port])
+    cfg = os.path.join(tmp, "tcp.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = ""\n[[meters]]\nname = "remote"\ntcp = "localhost:%d"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % (sim_port, port))
+    gw = subprocess.Popen([BIN, "--config", cfg])
+    try:
+        s = wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1), "listener")
+        for _ in range(3):
+            t = read_telegram(s)
+            if not t.startswith(b"/FLU5") or b"0-0:98.1.0" not in t:
+                fail("tcp source: unexpected telegram %r" % t[:40])
+        s.close()
+    finally:
+        if gw.poll() is None:
+            stop(gw)
+        if sim.poll() is None:
+            stop(sim)
+
+
 def test_port_in_use(tmp):
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
@@ -259,6 +307,8 @@ def main():
          "unplug_under_load": lambda: test_unplug_under_load(tmp),
          "bad_config": lambda: test_bad_config(tmp),
          "port_in_use": lambda: test_port_in_use(tmp),
+         "commands": lambda: test_commands(tmp),
+         "tcp_source": lambda: test_tcp_source(tmp),
          "simulate_pty": lambda: test_simulate_pty(tmp)}[TEST]()
     print("ok", TEST)
 
