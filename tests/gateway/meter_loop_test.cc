@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <uv.h>
 
+#include <unistd.h>
+
 #include <memory>
 #include <vector>
 
@@ -306,6 +308,51 @@ TEST_CASE("preset auto toggles 115200 8N1 / 9600 7E1 until a valid telegram, the
     uint64_t timeouts = meter.counters().timeouts;
     REQUIRE(RunUntil(&loop, [&] { return meter.counters().timeouts >= timeouts + 3; }, 3000));
     CHECK(meter.DescribeSource() == locked);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+}  // namespace
+}  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("trace_file receives every byte the source delivered, in order", "[meter][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::string trace = testing::TempPath("trace.bin");
+  std::string telegram = testing::TestData(kTelegramFile);
+  std::string junk("\x00\xff noise\r\n", 10);
+  {
+    CountingObserver observer;
+    MeterConfig c = SerialMeter("traced", "/nonexistent");
+    c.trace_file = trace;
+    Meter meter(&loop, c, &observer);
+    std::string err;
+    REQUIRE(meter.Start(&err));
+    meter.OnSourceData(junk);
+    meter.OnSourceData(telegram);
+    // The write is asynchronous (uv_fs_write): run the loop until it lands.
+    REQUIRE(RunUntil(&loop, [&] { return testing::ReadFile(trace).size() == junk.size() + telegram.size(); },
+                     3000));
+    CHECK(testing::ReadFile(trace) == junk + telegram);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+  unlink(trace.c_str());
+}
+
+TEST_CASE("an unwritable trace_file is a startup error naming the path", "[meter]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    CountingObserver observer;
+    MeterConfig c = SerialMeter("traced", "/nonexistent");
+    c.trace_file = "/nonexistent-dir/trace.bin";
+    Meter meter(&loop, c, &observer);
+    std::string err;
+    CHECK_FALSE(meter.Start(&err));
+    CHECK(err.find("/nonexistent-dir/trace.bin") != std::string::npos);
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
 }
