@@ -39,7 +39,7 @@ summary = dict(run=os.path.basename(R.rstrip("/")), written=len(writes), expecte
                meter_overruns=overruns, meter_device_errors=deverr, meter_events=events,
                server_cpu_s=cpu_s, window_s=win_s, rss_kb=rss_kb, hwm_kb=hwm_kb,
                threads=threads, max_fds=fds, clients={})
-lat_all, deliveries_in_win, tot_missing, tot_clients = [], 0, 0, 0
+lat_all, klat_all, deliveries_in_win, tot_missing, tot_clients = [], [], 0, 0, 0
 for f in sorted(glob.glob(os.path.join(R, "clients*.json"))):
     d = json.load(open(f))
     name = os.path.basename(f)[:-5]
@@ -54,9 +54,15 @@ for f in sorted(glob.glob(os.path.join(R, "clients*.json"))):
         exp_c = {s for s in expected if tc is not None and writes[s][0] >= tc}
         missing = len([s for s in exp_c if s not in got]) if not c["slow"] else None
         lat = [(got[s] - writes[s][1]) / 1e6 for s in exp_c if s in got]
+        # latclient only: kernel arrival of the last segment = server-side latency
+        kgot = {}
+        for seq, t in c.get("krecv", []):
+            if t > 0:
+                kgot.setdefault(seq, t)
+        klat = [(kgot[s] - writes[s][1]) / 1e6 for s in exp_c if s in kgot]
         deliveries_in_win += sum(1 for s in exp_c if s in got)
         if not c["slow"]:
-            lat_all += lat; tot_missing += missing; tot_clients += 1
+            lat_all += lat; klat_all += klat; tot_missing += missing; tot_clients += 1
         per.append(dict(idx=c["idx"], slow=c["slow"], ok=c["ok"], bad_crc=c["bad"], dup=dup,
                         missing=missing, discarded_head=c["discarded_head"],
                         iac=c["iac"], first=c["first"][:120],
@@ -65,6 +71,7 @@ for f in sorted(glob.glob(os.path.join(R, "clients*.json"))):
 def pct(v, p):
     v = sorted(v); return v[min(len(v) - 1, int(p / 100 * len(v)))] if v else None
 summary.update(deliveries_in_window=deliveries_in_win, missing_total=tot_missing, reading_clients=tot_clients,
+               srv_lat_ms_p50=pct(klat_all, 50), srv_lat_ms_p99=pct(klat_all, 99),
                lat_ms_p50=pct(lat_all, 50), lat_ms_p99=pct(lat_all, 99), lat_ms_max=max(lat_all) if lat_all else None,
                cpu_s_per_1000_deliveries=(1000 * cpu_s / deliveries_in_win) if deliveries_in_win else None)
 json.dump(summary, open(os.path.join(R, "summary.json"), "w"), indent=1)
@@ -74,5 +81,7 @@ row = [summary["run"], tot_clients, len(expected), deliveries_in_win, tot_missin
        rss_kb, hwm_kb,
        "%.2f" % summary["lat_ms_p50"] if lat_all else "-",
        "%.2f" % summary["lat_ms_p99"] if lat_all else "-",
-       "%.2f" % summary["lat_ms_max"] if lat_all else "-", overruns]
+       "%.2f" % summary["lat_ms_max"] if lat_all else "-", overruns,
+       "%.2f" % summary["srv_lat_ms_p50"] if klat_all else "-",
+       "%.2f" % summary["srv_lat_ms_p99"] if klat_all else "-"]
 print("\t".join(map(str, row)))

@@ -7,27 +7,35 @@
 #   INTERVAL telegram period s (1)  BAUD meter pacing (115200, 0 = burst)
 #   PORT (2001)  P1GATEWAY binary (default ../../build/gateway/p1gateway)
 #   OUT results root (default $TMPDIR/proxy-bench)
+#   CLIENT c (latclient.c, epoll; default) | py (clients.py)
+#   CLIENT_PROCS client processes sharing the N connections (default 1, c only)
+#   PTY socat (meter -> socat pty pair -> server; default) | direct (meter.py owns
+#     the pty and the server reads its slave: no socat hop in the latency)
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SERVER=${SERVER:-p1gateway}; N=${N:-1}; DURATION=${DURATION:-20}; INTERVAL=${INTERVAL:-1}
 BAUD=${BAUD:-115200}; PORT=${PORT:-2001}
+CLIENT=${CLIENT:-c}; CLIENT_PROCS=${CLIENT_PROCS:-1}; PTY=${PTY:-socat}
 P1GATEWAY=${P1GATEWAY:-$HERE/../../build/gateway/p1gateway}
 OUT=${OUT:-${TMPDIR:-/tmp}/proxy-bench}
 RUN="$OUT/${SERVER}-N${N}-$(date +%H%M%S)"
 mkdir -p "$RUN"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -f "$RUN/meter" "$RUN/ttyP1"
-}
-trap cleanup EXIT
-ulimit -n 8192 2>/dev/null
+. "$HERE/lib.sh"
 
-socat pty,raw,echo=0,link="$RUN/meter" pty,raw,echo=0,link="$RUN/ttyP1" 2>>"$RUN/socat.log" &
-PIDS+=($!)
-for _ in $(seq 1 50); do [ -e "$RUN/ttyP1" ] && [ -e "$RUN/meter" ] && break; sleep 0.1; done
+[ "$CLIENT" = c ] && build_latclient
+TOTAL=$(python3 -c "print($DURATION + 4)")
+if [ "$PTY" = direct ]; then
+  # The meter owns the pty; it holds its first telegram until the server and
+  # the clients are up (same start offset as the socat path).
+  python3 "$HERE/meter.py" --dev "$RUN/ttyP1" --pty-link --hold 1.5 --interval "$INTERVAL" \
+          --duration "$(python3 -c "print($TOTAL + 1.5)")" --baud "$BAUD" --log "$RUN/meter.csv" &
+  METER_PID=$!; PIDS+=("$METER_PID")
+  for _ in $(seq 1 50); do [ -e "$RUN/ttyP1" ] && break; sleep 0.1; done
+else
+  socat pty,raw,echo=0,link="$RUN/meter" pty,raw,echo=0,link="$RUN/ttyP1" 2>>"$RUN/socat.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 50); do [ -e "$RUN/ttyP1" ] && [ -e "$RUN/meter" ] && break; sleep 0.1; done
+fi
 
 MAXCONN=$((N + 50))
 case "$SERVER" in
@@ -76,27 +84,40 @@ done
 sleep 0.5
 kill -0 "$SRV_PID" 2>/dev/null || { echo "$SERVER did not start:" >&2; cat "$RUN/server.log" >&2; exit 1; }
 
-TOTAL=$(python3 -c "print($DURATION + 4)")
 python3 "$HERE/procstat.py" --pid "$SRV_PID" --duration "$TOTAL" --out "$RUN/server.proc.csv" &
 PIDS+=($!)
-python3 "$HERE/meter.py" --dev "$RUN/meter" --interval "$INTERVAL" --duration "$TOTAL" \
-        --baud "$BAUD" --log "$RUN/meter.csv" &
-METER_PID=$!; PIDS+=("$METER_PID")
+if [ "$PTY" != direct ]; then
+  python3 "$HERE/meter.py" --dev "$RUN/meter" --interval "$INTERVAL" --duration "$TOTAL" \
+          --baud "$BAUD" --log "$RUN/meter.csv" &
+  METER_PID=$!; PIDS+=("$METER_PID")
+fi
 sleep 0.5
-# All N clients connect at once (non-blocking connects in one process).
-python3 "$HERE/clients.py" --port "$PORT" --n "$N" --duration "$DURATION" --out "$RUN/clients.json" &
-CL=$!; PIDS+=("$CL")
-wait "$CL"
+# All N clients connect at once (non-blocking connects; CLIENT_PROCS processes).
+CLS=()
+if [ "$CLIENT" = c ]; then
+  per=$(( (N + CLIENT_PROCS - 1) / CLIENT_PROCS )); first=0; p=0
+  while [ "$first" -lt "$N" ]; do
+    cnt=$(( N - first < per ? N - first : per ))
+    "$LATCLIENT" --port "$PORT" --n "$cnt" --first-idx "$first" --duration "$DURATION" \
+                 --out "$RUN/clients-$p.json" &
+    CLS+=($!); PIDS+=($!)
+    first=$((first + cnt)); p=$((p + 1))
+  done
+else
+  python3 "$HERE/clients.py" --port "$PORT" --n "$N" --duration "$DURATION" --out "$RUN/clients.json" &
+  CLS+=($!); PIDS+=($!)
+fi
+for c in "${CLS[@]}"; do wait "$c"; done
 kill "$METER_PID" 2>/dev/null
 sleep 0.3
 ROW=$(python3 "$HERE/analyze.py" "$RUN")
-SERVED=$(python3 - "$RUN/clients.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(sum(1 for c in d["conns"] if c["recv"]), "of", len(d["conns"]))
+SERVED=$(python3 - "$RUN" <<'PY'
+import glob, json, os, sys
+conns = [c for f in glob.glob(os.path.join(sys.argv[1], "clients*.json")) for c in json.load(open(f))["conns"]]
+print(sum(1 for c in conns if c["recv"]), "of", len(conns))
 PY
 )
-HDR="server\trun\treading_clients\ttelegrams_in_window\tdeliveries\tmissing\tcpu_s\twindow_s\tcpu_s_per_1000_deliv\trss_kb\thwm_kb\tlat_p50_ms\tlat_p99_ms\tlat_max_ms\tmeter_overruns\tclients_served"
+HDR="server\trun\treading_clients\ttelegrams_in_window\tdeliveries\tmissing\tcpu_s\twindow_s\tcpu_s_per_1000_deliv\trss_kb\thwm_kb\tlat_p50_ms\tlat_p99_ms\tlat_max_ms\tmeter_overruns\tsrv_lat_p50_ms\tsrv_lat_p99_ms\tclients_served"
 [ -f "$OUT/results.tsv" ] || echo -e "$HDR" >"$OUT/results.tsv"
 echo -e "$SERVER\t$ROW\t$SERVED" | tee -a "$OUT/results.tsv"
 echo "run dir: $RUN"
