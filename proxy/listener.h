@@ -24,7 +24,9 @@ namespace p1 {
 class Listener {
  public:
   static constexpr int kBacklog = 1024;
-  static constexpr size_t kReadBufferSize = 16 * 1024;
+  // Client input is discarded (raw) or is telnet negotiation (a few bytes);
+  // libuv loops reads, so 2 KiB is plenty (16 KiB per listener was RSS for nothing).
+  static constexpr size_t kReadBufferSize = 2 * 1024;
 
   Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial);
   ~Listener();
