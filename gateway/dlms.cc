@@ -1,11 +1,62 @@
 #include "gateway/dlms.h"
 
+#include <dlfcn.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #include <cstring>
+#include <string>
 
 namespace p1 {
 namespace {
+
+#define P1GW_STR2(x) #x
+#define P1GW_STR(x) P1GW_STR2(x)
+
+// libcrypto is opened on first use, not linked: loading it costs ~1.4 MB of
+// RSS (its symbol tables and relocated method tables) in every gateway, and
+// only meters with a key (LU, AT, ...) ever decrypt. Process-wide and never
+// closed; function-local so it is initialised once, thread-safely.
+struct Crypto {
+  decltype(&EVP_CIPHER_CTX_new) ctx_new = nullptr;
+  decltype(&EVP_CIPHER_CTX_free) ctx_free = nullptr;
+  decltype(&EVP_CIPHER_fetch) fetch = nullptr;
+  decltype(&EVP_CIPHER_free) cipher_free = nullptr;
+  decltype(&EVP_CipherInit_ex) init = nullptr;
+  decltype(&EVP_CipherUpdate) update = nullptr;
+  decltype(&EVP_CipherFinal_ex) final_ex = nullptr;
+  decltype(&EVP_CIPHER_CTX_ctrl) ctrl = nullptr;
+  std::string error;  // empty when every symbol resolved
+};
+
+template <typename F>
+bool Resolve(void* lib, const char* name, F* out, std::string* error) {
+  *out = reinterpret_cast<F>(dlsym(lib, name));
+  if (*out == nullptr && error->empty()) *error = std::string("libcrypto lacks ") + name;
+  return *out != nullptr;
+}
+
+const Crypto& LoadCrypto() {
+  static const Crypto crypto = [] {
+    Crypto c;
+    void* lib = dlopen("libcrypto.so." P1GW_STR(OPENSSL_SHLIB_VERSION), RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* e = dlerror();
+      c.error = e ? e : "cannot load libcrypto";
+      return c;
+    }
+    Resolve(lib, "EVP_CIPHER_CTX_new", &c.ctx_new, &c.error);
+    Resolve(lib, "EVP_CIPHER_CTX_free", &c.ctx_free, &c.error);
+    Resolve(lib, "EVP_CIPHER_fetch", &c.fetch, &c.error);
+    Resolve(lib, "EVP_CIPHER_free", &c.cipher_free, &c.error);
+    Resolve(lib, "EVP_CipherInit_ex", &c.init, &c.error);
+    Resolve(lib, "EVP_CipherUpdate", &c.update, &c.error);
+    Resolve(lib, "EVP_CipherFinal_ex", &c.final_ex, &c.error);
+    Resolve(lib, "EVP_CIPHER_CTX_ctrl", &c.ctrl, &c.error);
+    return c;
+  }();
+  return crypto;
+}
 
 constexpr uint8_t kGloTag = 0xDB;
 constexpr uint8_t kSecurityAuthEnc = 0x30;
@@ -96,34 +147,40 @@ GloParse ParseGloHeader(std::string_view bytes, size_t max_size, GloFrameHeader*
   return GloParse::kOk;
 }
 
-GloCipher::GloCipher()
-    : ctx_(EVP_CIPHER_CTX_new()), cipher_(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr)) {}
+GloCipher::GloCipher() {
+  const Crypto& c = LoadCrypto();
+  if (!c.error.empty()) return;
+  ctx_ = c.ctx_new();
+  cipher_ = c.fetch(nullptr, "AES-128-GCM", nullptr);
+}
 
 GloCipher::~GloCipher() {
-  EVP_CIPHER_free(cipher_);
-  EVP_CIPHER_CTX_free(ctx_);
+  const Crypto& c = LoadCrypto();
+  if (cipher_) c.cipher_free(cipher_);
+  if (ctx_) c.ctx_free(ctx_);
 }
 
 bool GloCipher::Run(bool encrypt, const AesKey& key, const uint8_t* iv, std::string_view aad,
                     const uint8_t* in, size_t len, uint8_t* out, uint8_t* tag) {
   if (!ctx_ || !cipher_ || len > static_cast<size_t>(INT32_MAX)) return false;
+  const Crypto& c = LoadCrypto();
   int outl = 0;
   const int enc = encrypt ? 1 : 0;
-  if (EVP_CipherInit_ex(ctx_, cipher_, nullptr, nullptr, nullptr, enc) != 1) return false;
-  if (EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_SET_IVLEN, kIvLength, nullptr) != 1) return false;
-  if (EVP_CipherInit_ex(ctx_, nullptr, nullptr, key.data(), iv, enc) != 1) return false;
+  if (c.init(ctx_, cipher_, nullptr, nullptr, nullptr, enc) != 1) return false;
+  if (c.ctrl(ctx_, EVP_CTRL_GCM_SET_IVLEN, kIvLength, nullptr) != 1) return false;
+  if (c.init(ctx_, nullptr, nullptr, key.data(), iv, enc) != 1) return false;
   if (!aad.empty() &&
-      EVP_CipherUpdate(ctx_, nullptr, &outl, U8(aad), static_cast<int>(aad.size())) != 1) {
+      c.update(ctx_, nullptr, &outl, U8(aad), static_cast<int>(aad.size())) != 1) {
     return false;
   }
-  if (len > 0 && EVP_CipherUpdate(ctx_, out, &outl, in, static_cast<int>(len)) != 1) return false;
+  if (len > 0 && c.update(ctx_, out, &outl, in, static_cast<int>(len)) != 1) return false;
   if (!tag) return true;  // security 0x20: GCM keystream only, nothing to verify
-  if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_SET_TAG, kTagLength, tag) != 1) {
+  if (!encrypt && c.ctrl(ctx_, EVP_CTRL_GCM_SET_TAG, kTagLength, tag) != 1) {
     return false;
   }
   uint8_t final_block[16];
-  if (EVP_CipherFinal_ex(ctx_, final_block, &outl) != 1) return false;  // tag mismatch
-  if (encrypt && EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_GET_TAG, kTagLength, tag) != 1) {
+  if (c.final_ex(ctx_, final_block, &outl) != 1) return false;  // tag mismatch
+  if (encrypt && c.ctrl(ctx_, EVP_CTRL_GCM_GET_TAG, kTagLength, tag) != 1) {
     return false;
   }
   return true;
@@ -132,6 +189,11 @@ bool GloCipher::Run(bool encrypt, const AesKey& key, const uint8_t* iv, std::str
 bool GloCipher::Decrypt(std::string_view frame, const AesKey& key, const AesKey* aad_key,
                         std::string* plaintext, std::string* err) {
   plaintext->clear();
+  if (!ctx_ || !cipher_) {
+    const std::string& why = LoadCrypto().error;
+    *err = "AES-128-GCM unavailable: " + (why.empty() ? std::string("OpenSSL init failed") : why);
+    return false;
+  }
   GloFrameHeader h;
   const GloParse parsed = ParseGloHeader(frame, frame.size(), &h);
   if (parsed != GloParse::kOk) {
