@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gateway/dsmr_time.h"
+#include "gateway/parser_scan.h"
 
 namespace p1 {
 namespace {
@@ -14,10 +15,15 @@ namespace {
 // 10-entry power-failure log with room to spare; a record with more groups
 // keeps the first kMaxGroups and reports an error.
 constexpr size_t kMaxGroups = 128;
-using Groups = std::array<std::string_view, kMaxGroups>;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+using scan::IsAlnum;
+using scan::IsAlpha;
+using scan::IsDigit;
+using scan::kObisUncheckedBytes;
+using scan::NumberShape;
+using scan::NumberValue;
+using scan::ParseObisPrefix;
+using scan::ScanNumber;
 
 std::string_view StripLineEnd(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == '\0')) s.remove_suffix(1);
@@ -36,7 +42,8 @@ void AddError(Reading* out, uint32_t line, std::string_view what, std::string_vi
   out->errors.push_back(std::move(e));
 }
 
-// "123.45*kWh", "001247.747kWh" (no '*', Fluvius), "00000000", "-1.5*kvar".
+// A whole value: an optional sign, then a number shape ending exactly at
+// the end of `s` ("-1.5*kvar").
 struct Number {
   double value = 0;
   bool is_integer = true;
@@ -45,46 +52,17 @@ struct Number {
 };
 
 bool ParseNumber(std::string_view s, Number* out) {
-  size_t i = 0;
-  bool negative = i < s.size() && s[i] == '-';
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  size_t int_digits = 0, frac_digits = 0;
-  uint64_t mantissa = 0;  // exact while at most 19 digits
-  while (i < s.size() && IsDigit(s[i])) mantissa = mantissa * 10 + (s[i++] - '0'), ++int_digits;
-  bool point = i < s.size() && s[i] == '.';
-  if (point) {
-    ++i;
-    while (i < s.size() && IsDigit(s[i])) mantissa = mantissa * 10 + (s[i++] - '0'), ++frac_digits;
-  }
-  if (int_digits + frac_digits == 0) return false;
-  std::string_view digits = s.substr(0, i);
-  std::string_view rest = s.substr(i);
-  if (!rest.empty() && rest[0] == '*') {
-    rest.remove_prefix(1);
-    if (rest.empty()) return false;
-  } else if (!rest.empty() && !IsAlpha(rest[0])) {
-    return false;
-  }
-  for (char c : rest) {
-    if (!IsAlpha(c) && !IsDigit(c)) return false;
-  }
-  // Clinger's fast path: an exact mantissa divided by an exact power of ten
-  // is correctly rounded, and covers every meter value seen; from_chars for
-  // the rest.
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  if (int_digits + frac_digits <= 19 && mantissa <= (uint64_t{1} << 53) && frac_digits <= 22) {
-    double v = static_cast<double>(mantissa) / kPow10[frac_digits];
-    out->value = negative ? -v : v;
-  } else {
-    std::string_view num = digits[0] == '+' ? digits.substr(1) : digits;
-    auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), out->value);
-    if (ec != std::errc() || end != num.data() + num.size()) return false;
-  }
-  out->is_integer = !point;
+  const char* const end = s.data() + s.size();
+  const bool negative = !s.empty() && s[0] == '-';
+  const bool sign = !s.empty() && (s[0] == '-' || s[0] == '+');
+  NumberShape n;
+  ScanNumber<false>(s.data() + sign, end, &n);
+  if (n.digits == 0 || n.end != end || n.empty_unit) return false;
+  const std::string_view digits(s.data(), static_cast<size_t>(n.digits_end - s.data()));
+  if (!NumberValue(n, digits, negative, &out->value)) return false;
+  out->is_integer = !n.point;
   out->text = digits;
-  out->unit = rest;
+  out->unit = std::string_view(n.unit_begin, static_cast<size_t>(end - n.unit_begin));
   return true;
 }
 
@@ -123,10 +101,18 @@ bool LooksLikeObisStart(std::string_view s) {
 // wrapped over several lines (long 96.13.0 messages). On return *pos is the
 // start of the line after the record and *line the record's last line.
 struct Record {
-  Groups groups;
+  // Plain pointer/size pairs: trivially constructible, so declaring the
+  // table does not zero 2 KiB per telegram as string_views would.
+  struct Span {
+    const char* data;
+    size_t size;
+  };
+  Span spans[kMaxGroups];
   size_t count = 0;
   bool overflow = false;
   std::string_view raw;  // from the first '(' to the end of the last group
+
+  std::string_view group(size_t i) const { return {spans[i].data, spans[i].size}; }
 };
 
 void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out, Record* rec) {
@@ -138,7 +124,7 @@ void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out
   rec->overflow = false;
   auto add_group = [&](std::string_view g) {
     if (rec->count < kMaxGroups) {
-      rec->groups[rec->count++] = g;
+      rec->spans[rec->count++] = {g.data(), g.size()};
     } else {
       rec->overflow = true;
     }
@@ -152,9 +138,7 @@ void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out
     size_t q = p + 1;
     size_t close = std::string_view::npos;
     while (true) {
-      // A plain loop: find_first_of calls memchr once per byte.
-      size_t c = q;
-      while (c < text.size() && text[c] != ')' && text[c] != '\n') ++c;
+      size_t c = scan::FindCloseOrNewline(text, q);
       if (c == text.size()) break;
       if (text[c] == ')') {
         close = c;
@@ -202,38 +186,22 @@ void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out
   }
 }
 
-// Parses "A-B:C.D.E" with an optional F group ("*255" from EasyMeter and
-// ACE4000, ".255" in spec documents; dropped) at the start of `text`;
-// *end is the index after it.
-bool ParseObisPrefix(std::string_view text, Obis* out, size_t* end) {
-  uint8_t f[5];
-  static constexpr char kSep[4] = {'-', ':', '.', '.'};
-  size_t i = 0;
-  for (int k = 0; k < 5; ++k) {
-    size_t start = i;
-    unsigned v = 0;
-    while (i < text.size() && IsDigit(text[i]) && i - start < 3) v = v * 10 + (text[i++] - '0');
-    if (i == start || v > 255) return false;
-    f[k] = static_cast<uint8_t>(v);
-    if (k < 4) {
-      if (i >= text.size() || text[i] != kSep[k]) return false;
-      ++i;
-    }
-  }
-  if (i + 1 < text.size() && (text[i] == '*' || text[i] == '.') && IsDigit(text[i + 1])) {
-    for (++i; i < text.size() && IsDigit(text[i]);) ++i;
-  }
-  *out = Obis{f[0], f[1], f[2], f[3], f[4]};
-  *end = i;
-  return true;
-}
-
 // OBIS codes whose value is an identifier or text even when it looks like a
 // number (equipment ids "000000000000", message code "0", Q3D status "80").
 bool IsTextObject(const Obis& o) {
   return (o.c == 96 && o.d == 1 && o.e != 4) || (o.c == 96 && o.d == 13) ||
          (o.c == 42 && o.d == 0 && o.e == 0) || (o.c == 0 && o.d == 0) || (o.c == 96 && o.d == 5);
 }
+
+bool IsClockObject(const Obis& o) { return o.c == 1 && o.d == 0 && o.e == 0; }
+
+// Records with their own parsers, whatever their shape.
+bool IsSpecialObject(const Obis& o) {
+  return (o.c == 99 && o.d == 97 && o.e == 0) || (o.c == 98 && o.d == 1 && o.e == 0) ||
+         (o.c == 24 && o.d == 3 && o.e == 0);
+}
+
+bool IsMbusChannel(const Obis& o) { return o.a == 0 && o.b >= 1 && o.b <= 4; }
 
 // Electricity registers (A = 1) are always numbers: a value that is not one
 // is reported instead of silently becoming text.
@@ -254,23 +222,23 @@ void ParseEventLog(const Record& r, uint32_t line, Reading* out, CosemObject* ob
   obj->kind = ValueKind::kEvents;
   obj->first = static_cast<uint32_t>(out->events.size());
   int64_t declared = 0;
-  if (!r.groups[0].empty() && !ParseInt(r.groups[0], &declared)) {
-    AddError(out, line, "bad event count", r.groups[0]);
+  if (!r.group(0).empty() && !ParseInt(r.group(0), &declared)) {
+    AddError(out, line, "bad event count", r.group(0));
   }
   size_t pairs = r.count >= 2 ? (r.count - 2) / 2 : 0;
   if (r.count >= 2 && (r.count - 2) % 2 != 0) AddError(out, line, "odd number of event values", {});
   if (declared != static_cast<int64_t>(pairs)) {
-    AddError(out, line, "event count does not match entries", r.groups[0]);
+    AddError(out, line, "event count does not match entries", r.group(0));
   }
   for (size_t i = 0; i < pairs; ++i) {
     PowerFailureEvent ev;
-    TimestampOrError(r.groups[2 + 2 * i], line, out, &ev.end);
+    TimestampOrError(r.group(2 + 2 * i), line, out, &ev.end);
     Number d;
     int64_t secs = 0;
-    if (ParseNumber(r.groups[3 + 2 * i], &d) && d.is_integer && ParseInt(d.text, &secs)) {
+    if (ParseNumber(r.group(3 + 2 * i), &d) && d.is_integer && ParseInt(d.text, &secs)) {
       ev.duration_s = secs;
     } else {
-      AddError(out, line, "bad event duration", r.groups[3 + 2 * i]);
+      AddError(out, line, "bad event duration", r.group(3 + 2 * i));
     }
     out->events.push_back(ev);
   }
@@ -294,31 +262,31 @@ bool ParseEntryValue(std::string_view g, uint32_t line, Reading* out, HistoryEnt
 void ParseHistory(const Record& r, uint32_t line, Reading* out, CosemObject* obj) {
   obj->kind = ValueKind::kEntries;
   obj->first = static_cast<uint32_t>(out->entries.size());
-  const auto& g = r.groups;
-  if (LooksLikeDsmrTimestamp(g[0])) {
+  auto g = [&r](size_t i) { return r.group(i); };
+  if (LooksLikeDsmrTimestamp(g(0))) {
     Timestamp period;
-    TimestampOrError(g[0], line, out, &period);
+    TimestampOrError(g(0), line, out, &period);
     for (size_t i = 1; i < r.count; ++i) {
       HistoryEntry e;
       e.period = period;
       e.has_period = true;
-      if (ParseEntryValue(g[i], line, out, &e)) out->entries.push_back(e);
+      if (ParseEntryValue(g(i), line, out, &e)) out->entries.push_back(e);
     }
   } else {
     int64_t declared = 0;
-    if (!g[0].empty() && !ParseInt(g[0], &declared)) AddError(out, line, "bad entry count", g[0]);
+    if (!g(0).empty() && !ParseInt(g(0), &declared)) AddError(out, line, "bad entry count", g(0));
     size_t i = 1;
-    while (i < r.count && g[i].find(':') != std::string_view::npos) ++i;  // column OBIS codes
+    while (i < r.count && g(i).find(':') != std::string_view::npos) ++i;  // column OBIS codes
     size_t rows = (r.count - i) / 3;
     if ((r.count - i) % 3 != 0 || declared != static_cast<int64_t>(rows)) {
-      AddError(out, line, "entry count does not match values", g[0]);
+      AddError(out, line, "entry count does not match values", g(0));
     }
     for (size_t row = 0; row < rows; ++row, i += 3) {
       HistoryEntry e;
       e.has_period = e.has_time = true;
-      TimestampOrError(g[i], line, out, &e.period);
-      TimestampOrError(g[i + 1], line, out, &e.time);
-      if (ParseEntryValue(g[i + 2], line, out, &e)) out->entries.push_back(e);
+      TimestampOrError(g(i), line, out, &e.period);
+      TimestampOrError(g(i + 1), line, out, &e.time);
+      if (ParseEntryValue(g(i + 2), line, out, &e)) out->entries.push_back(e);
     }
   }
   obj->count = static_cast<uint32_t>(out->entries.size()) - obj->first;
@@ -334,58 +302,58 @@ void ParseGasProfile(const Record& r, uint32_t line, Reading* out, CosemObject* 
     return;
   }
   Number n;
-  std::string_view value = r.groups[r.count - 1];
+  std::string_view value = r.group(r.count - 1);
   if (!ParseNumber(value, &n)) {
     obj->kind = ValueKind::kRaw;
     obj->text = r.raw;
     AddError(out, line, "bad value", value);
     return;
   }
-  if (n.unit.empty()) n.unit = r.groups[5];
+  if (n.unit.empty()) n.unit = r.group(5);
   SetNumber(n, obj);
   obj->has_timestamp = true;
-  TimestampOrError(r.groups[0], line, out, &obj->timestamp);
+  TimestampOrError(r.group(0), line, out, &obj->timestamp);
 }
 
 void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj) {
-  const auto& g = r.groups;
+  auto g = [&r](size_t i) { return r.group(i); };
   Number n;
   if (r.count == 1) {
-    if (g[0].empty()) {
+    if (g(0).empty()) {
       obj->kind = ValueKind::kNone;
     } else if (IsTextObject(obj->obis)) {
       obj->kind = ValueKind::kText;
-      obj->text = g[0];
-    } else if (LooksLikeDsmrTimestamp(g[0]) ||
+      obj->text = g(0);
+    } else if (LooksLikeDsmrTimestamp(g(0)) ||
                (obj->obis.c == 1 && obj->obis.d == 0 && obj->obis.e == 0)) {
       obj->kind = ValueKind::kTimestamp;
-      TimestampOrError(g[0], line, out, &obj->timestamp);
-    } else if (ParseNumber(g[0], &n)) {
+      TimestampOrError(g(0), line, out, &obj->timestamp);
+    } else if (ParseNumber(g(0), &n)) {
       SetNumber(n, obj);
     } else if (IsNumericObject(obj->obis)) {
       obj->kind = ValueKind::kRaw;
       obj->text = r.raw;
-      AddError(out, line, "bad value", g[0]);
+      AddError(out, line, "bad value", g(0));
     } else {
       obj->kind = ValueKind::kText;
-      obj->text = g[0];
+      obj->text = g(0);
     }
     return;
   }
   if (r.count == 2) {
     // (capture time)(value): M-Bus readings, Belgian 1.6.0 month peak.
-    if (LooksLikeDsmrTimestamp(g[0]) || IsTwelveDigits(g[0])) {
-      if (ParseNumber(g[1], &n)) {
+    if (LooksLikeDsmrTimestamp(g(0)) || IsTwelveDigits(g(0))) {
+      if (ParseNumber(g(1), &n)) {
         SetNumber(n, obj);
         obj->has_timestamp = true;
-        TimestampOrError(g[0], line, out, &obj->timestamp);
+        TimestampOrError(g(0), line, out, &obj->timestamp);
         return;
       }
-      AddError(out, line, "bad value", g[1]);
+      AddError(out, line, "bad value", g(1));
       obj->kind = ValueKind::kRaw;
       obj->text = r.raw;
       return;
-    } else if (ParseNumber(g[0], &n) && ParseAceTimestamp(g[1], &obj->timestamp)) {
+    } else if (ParseNumber(g(0), &n) && ParseAceTimestamp(g(1), &obj->timestamp)) {
       // ACE4000 puts the value first and a "YY-MM-DD hh:mm:ss" time after it.
       SetNumber(n, obj);
       obj->has_timestamp = true;
@@ -429,7 +397,7 @@ void UpdateMbus(const Record& r, uint32_t line, Reading* out, CosemObject* obj) 
   MbusDevice* dev = DeviceFor(o.b, out);
   if (type) {
     int t = -1;
-    if (r.count == 1 && ParseDeviceType(r.groups[0], &t)) {
+    if (r.count == 1 && ParseDeviceType(r.group(0), &t)) {
       dev->device_type = t;
       // Rendered from `number`: "00A" is not JSON and "A" is not a unit.
       obj->kind = ValueKind::kNumber;
@@ -437,7 +405,7 @@ void UpdateMbus(const Record& r, uint32_t line, Reading* out, CosemObject* obj) 
       obj->is_integer = true;
       obj->number_text = {};
       obj->unit = {};
-    } else if (r.count != 1 || !r.groups[0].empty()) {
+    } else if (r.count != 1 || !r.group(0).empty()) {
       AddError(out, line, "bad device type", r.raw);
     }
   } else if (id) {
@@ -452,11 +420,107 @@ void UpdateMbus(const Record& r, uint32_t line, Reading* out, CosemObject* obj) 
   }
 }
 
+// Appends an object, built in place: the vector keeps its capacity across
+// telegrams. Copying a constant compiles to a few vector moves, where
+// value-initialising (emplace_back()) became a `rep stos` with a high
+// start-up cost per object.
+CosemObject& AddObject(const Obis& obis, uint32_t line, Reading* out) {
+  static constexpr CosemObject kBlank{};
+  CosemObject& obj = out->objects.emplace_back(kBlank);
+  obj.obis = obis;
+  obj.line = line;
+  return obj;
+}
+
+// Parses the run of common records starting at text[*pos]: one "(value)"
+// closing its line, e.g. "1-0:1.8.1(012345.678*kWh)\r\n", with an empty,
+// text, timestamp or number value. Gives exactly what the general path
+// (ScanGroups + ParseGeneric) gives, in one pass over the bytes where that
+// scans each group, rescans it for the number and again for the unit; and
+// its own small loop keeps the hot state in registers. `text` must end with
+// '\n', which stops every scan before the end (no bounds checks). Returns
+// at the first line it does not take (several groups, continuation lines,
+// special objects, signs, odd bytes, the '!' line), unconsumed: *pos at its
+// start, *line the number of the line before it.
+void ParseCommonRecords(std::string_view text, size_t* pos, uint32_t* line, Reading* out,
+                        Record* rec) {
+  const char* const end = text.data() + text.size();
+  const char* p = text.data() + *pos;
+  uint32_t ln = *line;
+  while (end - p >= static_cast<ptrdiff_t>(kObisUncheckedBytes)) {
+    Obis obis;
+    size_t len;
+    if (!ParseObisPrefix<true>(std::string_view(p, static_cast<size_t>(end - p)), &obis, &len)) {
+      break;
+    }
+    const char* const open = p + len;  // len < kObisUncheckedBytes: readable
+    if (*open != '(' || IsSpecialObject(obis)) break;
+    const char* const value = open + 1;
+    const bool text_or_clock = IsTextObject(obis) || IsClockObject(obis);
+    NumberShape num{};  // set only for numbers; {} keeps -Wmaybe-uninitialized quiet
+    const char* close;
+    if (text_or_clock) {
+      close = text.data() + scan::FindCloseOrNewline(text, static_cast<size_t>(value - text.data()));
+      if (close == end) break;
+    } else {
+      ScanNumber<true>(value, end, &num);
+      if (num.empty_unit) break;
+      close = num.end;
+    }
+    // The record must end here: ')' then the line end, and no continuation
+    // line. Each byte read is before the final '\n'.
+    if (*close != ')') break;
+    const char* after = close + 1;
+    if (*after == '\r') ++after;
+    if (*after != '\n' || (end - after > 1 && after[1] == '(')) break;
+
+    const std::string_view g(value, static_cast<size_t>(close - value));
+    ValueKind kind;
+    double number = 0;
+    if (g.empty()) {
+      kind = ValueKind::kNone;
+    } else if (text_or_clock ? !IsTextObject(obis) : g.size() == 13 && LooksLikeDsmrTimestamp(g)) {
+      kind = ValueKind::kTimestamp;
+    } else if (text_or_clock) {
+      kind = ValueKind::kText;
+    } else {
+      if (num.digits == 0 ||
+          !NumberValue(num, std::string_view(value, static_cast<size_t>(num.digits_end - value)),
+                       false, &number)) {
+        break;  // the general path reports it
+      }
+      kind = ValueKind::kNumber;
+    }
+    ++ln;
+    CosemObject& obj = AddObject(obis, ln, out);
+    obj.kind = kind;
+    if (kind == ValueKind::kNumber) {
+      obj.number = number;
+      obj.is_integer = !num.point;
+      obj.number_text = std::string_view(value, static_cast<size_t>(num.digits_end - value));
+      obj.unit = std::string_view(num.unit_begin, static_cast<size_t>(close - num.unit_begin));
+    } else if (kind == ValueKind::kText) {
+      obj.text = g;
+    } else if (kind == ValueKind::kTimestamp) {
+      TimestampOrError(g, ln, out, &obj.timestamp);
+    }
+    if (IsMbusChannel(obis)) {
+      rec->count = 1;
+      rec->spans[0] = {g.data(), g.size()};
+      rec->raw = std::string_view(open, static_cast<size_t>(close + 1 - open));
+      UpdateMbus(*rec, ln, out, &obj);
+    }
+    p = after + 1;
+  }
+  *pos = static_cast<size_t>(p - text.data());
+  *line = ln;
+}
+
 }  // namespace
 
 bool ParseObis(std::string_view text, Obis* out) {
   size_t end = 0;
-  return ParseObisPrefix(text, out, &end) && end == text.size();
+  return ParseObisPrefix<false>(text, out, &end) && end == text.size();
 }
 
 bool ParseTelegram(std::string_view text, Reading* out) {
@@ -471,15 +535,24 @@ bool ParseTelegram(std::string_view text, Reading* out) {
   size_t pos = nl == std::string_view::npos ? text.size() : nl + 1;
   out->header = StripLineEnd(text.substr(1, pos - (nl == std::string_view::npos ? 1 : 2)));
   uint32_t line = 1;
-  Record rec;  // ~2 KiB of views on the stack, no heap
+  Record rec;  // 2 KiB of pointers on the stack, no heap
+  // Framed telegrams end with CRLF, as ParseCommonRecords needs.
+  const bool ends_with_newline = text.back() == '\n';
   while (pos < text.size()) {
+    if (ends_with_newline) {
+      ParseCommonRecords(text, &pos, &line, out, &rec);
+      if (pos >= text.size()) break;
+    }
+    // The general path, one record at a time: "A-B:C.D.E(" parsed straight
+    // from the text; anything else (blank, '!', junk, stray value lines)
+    // takes the slow path below.
     ++line;
-    // Fast path: "A-B:C.D.E(" parsed straight from the text; anything else
-    // (blank, '!', junk, stray value lines) takes the slow path below.
     Obis obis;
     size_t obis_len = 0;
     std::string_view rest = text.substr(pos);
-    bool is_obis = ParseObisPrefix(rest, &obis, &obis_len);
+    bool is_obis = rest.size() >= kObisUncheckedBytes
+                       ? ParseObisPrefix<true>(rest, &obis, &obis_len)
+                       : ParseObisPrefix<false>(rest, &obis, &obis_len);
     size_t paren = obis_len;
     while (is_obis && paren < rest.size() && rest[paren] == ' ') ++paren;
     if (!is_obis || paren >= rest.size() || rest[paren] != '(') {
@@ -492,10 +565,7 @@ bool ParseTelegram(std::string_view text, Reading* out) {
       AddError(out, line, l[0] == '(' ? "value line without object" : "not an OBIS line", l);
       continue;
     }
-    // Built in place: the vector keeps its capacity across telegrams.
-    CosemObject& obj = out->objects.emplace_back();
-    obj.obis = obis;
-    obj.line = line;
+    CosemObject& obj = AddObject(obis, line, out);
     size_t p = pos + paren;
     ScanGroups(text, &p, &line, out, &rec);
     pos = p;
@@ -508,7 +578,7 @@ bool ParseTelegram(std::string_view text, Reading* out) {
     } else {
       ParseGeneric(rec, obj.line, out, &obj);
     }
-    if (obis.a == 0 && obis.b >= 1 && obis.b <= 4) UpdateMbus(rec, obj.line, out, &obj);
+    if (IsMbusChannel(obis)) UpdateMbus(rec, obj.line, out, &obj);
   }
   return out->errors.empty();
 }
