@@ -76,7 +76,7 @@ summary.update(deliveries_in_window=deliveries_in_win, missing_total=tot_missing
                cpu_s_per_1000_deliveries=(1000 * cpu_s / deliveries_in_win) if deliveries_in_win else None)
 json.dump(summary, open(os.path.join(R, "summary.json"), "w"), indent=1)
 row = [summary["run"], tot_clients, len(expected), deliveries_in_win, tot_missing,
-       "%.3f" % cpu_s, "%.1f" % win_s,
+       "%.4f" % cpu_s, "%.1f" % win_s,
        "%.4f" % summary["cpu_s_per_1000_deliveries"] if summary["cpu_s_per_1000_deliveries"] is not None else "-",
        rss_kb, hwm_kb,
        "%.2f" % summary["lat_ms_p50"] if lat_all else "-",
