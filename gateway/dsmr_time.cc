@@ -75,7 +75,13 @@ bool LooksLikeDsmrTimestamp(std::string_view text) {
 
 bool ParseDsmrTimestamp(std::string_view text, Timestamp* out) {
   *out = Timestamp{};
-  if (text.size() != 12 && !LooksLikeDsmrTimestamp(text)) return false;
+  // 12 digits and an optional S/W; TwoDigits below checks the digits.
+  if (text.size() == 13) {
+    const char x = text[12];
+    if (x != 'S' && x != 'W' && x != 's' && x != 'w') return false;
+  } else if (text.size() != 12) {
+    return false;
+  }
   int f[6];
   for (int i = 0; i < 6; ++i) {
     f[i] = TwoDigits(text, static_cast<size_t>(i) * 2);

@@ -55,10 +55,15 @@ bool ParseObisPrefix(std::string_view text, Obis* out, size_t* end) {
   };
   auto sep = [&](char c) { return at(i) == c && (++i, true); };
   Obis o;
-  if (!(field(&o.a) && sep('-') && field(&o.b) && sep(':') && field(&o.c) && sep('.') &&
-        field(&o.d) && sep('.') && field(&o.e))) {
+  if (IsDigit(at(0)) && at(1) == '-' && IsDigit(at(2)) && at(3) == ':') {
+    // "d-d:", as nearly every meter sends: one test for both fields.
+    o.a = static_cast<uint8_t>(at(0) - '0');
+    o.b = static_cast<uint8_t>(at(2) - '0');
+    i = 4;
+  } else if (!(field(&o.a) && sep('-') && field(&o.b) && sep(':'))) {
     return false;
   }
+  if (!(field(&o.c) && sep('.') && field(&o.d) && sep('.') && field(&o.e))) return false;
   if ((at(i) == '*' || at(i) == '.') && IsDigit(at(i + 1))) {
     for (++i; i < text.size() && IsDigit(text[i]);) ++i;
   }
