@@ -9,6 +9,10 @@
 #   OUT results root (default $TMPDIR/proxy-bench)
 #   CLIENT c (latclient.c, epoll; default) | py (clients.py)
 #   CLIENT_PROCS client processes sharing the N connections (default 1, c only)
+#   SCRAPE 1: p1gateway serves /metrics on 127.0.0.1:METRICS_PORT (9470) and a
+#     curl loop scrapes it (gzip) every SCRAPE_INTERVAL s (0.1; 0 = back to
+#     back) for the whole run, to show what scrapes do to the fan-out
+#     (default 0: metrics off)
 #   PTY socat (meter -> socat pty pair -> server; default) | direct (meter.py owns
 #     the pty and the server reads its slave: no socat hop in the latency)
 set -u
@@ -16,6 +20,9 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SERVER=${SERVER:-p1gateway}; N=${N:-1}; DURATION=${DURATION:-20}; INTERVAL=${INTERVAL:-1}
 BAUD=${BAUD:-115200}; PORT=${PORT:-2001}
 CLIENT=${CLIENT:-c}; CLIENT_PROCS=${CLIENT_PROCS:-1}; PTY=${PTY:-socat}
+SCRAPE=${SCRAPE:-0}; METRICS_PORT=${METRICS_PORT:-9470}; SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-0.1}
+METRICS_LISTEN=""
+[ "$SCRAPE" = 1 ] && METRICS_LISTEN="127.0.0.1:${METRICS_PORT}"
 P1GATEWAY=${P1GATEWAY:-$HERE/../../build/gateway/p1gateway}
 OUT=${OUT:-${TMPDIR:-/tmp}/proxy-bench}
 RUN="$OUT/${SERVER}-N${N}-$(date +%H%M%S)"
@@ -60,7 +67,7 @@ YAML
 log_level = "warn"
 
 [metrics]
-listen = ""
+listen = "${METRICS_LISTEN}"
 
 [[meters]]
 name = "bench"
@@ -78,6 +85,14 @@ TOML
   *) echo "SERVER must be ser2net or p1gateway" >&2; exit 2 ;;
 esac
 SRV_PID=$!; PIDS+=("$SRV_PID")
+if [ "$SCRAPE" = 1 ] && [ "$SERVER" = p1gateway ]; then
+  ( end=$((SECONDS + ${TOTAL%.*} + 1))
+    while [ $SECONDS -lt $end ]; do
+      curl -s -o /dev/null --compressed "http://127.0.0.1:${METRICS_PORT}/metrics"
+      [ "$SCRAPE_INTERVAL" = 0 ] || sleep "$SCRAPE_INTERVAL"
+    done ) &
+  PIDS+=($!)
+fi
 for _ in $(seq 1 50); do
   (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1
 done
