@@ -1,6 +1,5 @@
 #include "gateway/parser.h"
 
-#include <array>
 #include <charconv>
 #include <cstdio>
 #include <string>
