@@ -13,9 +13,7 @@
 
 #include "gateway/crc16.h"
 #include "gateway/framer.h"
-#if P1GW_HAVE_PARSER
 #include "gateway/parser.h"
-#endif
 
 namespace {
 
@@ -63,7 +61,6 @@ void BM_FrameCrc(benchmark::State& state) {
 }
 BENCHMARK(BM_FrameCrc);
 
-#if P1GW_HAVE_PARSER
 void BM_FrameCrcParse(benchmark::State& state) {
   const std::string& t = Telegram();
   p1::Framer framer;
@@ -81,7 +78,6 @@ void BM_FrameCrcParse(benchmark::State& state) {
   if (objects == 0) state.SkipWithError("parser found no objects");
 }
 BENCHMARK(BM_FrameCrcParse);
-#endif
 
 }  // namespace
 

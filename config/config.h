@@ -1,4 +1,4 @@
-// Gateway configuration: TOML (keys in ../shared/DESIGN.md) into plain
+// Gateway configuration: TOML (keys in config/example.toml) into plain
 // structs, validated. Depends on nothing else of ours.
 #ifndef P1GW_CONFIG_CONFIG_H_
 #define P1GW_CONFIG_CONFIG_H_

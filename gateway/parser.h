@@ -1,7 +1,7 @@
 // Parser: DSMR plaintext telegram -> Reading. Pure, never throws, keeps
 // unknown OBIS lines, and one bad field never loses the others. Handles DSMR
 // 2.2/3/4.x/5, Belgian e-MUCS, Luxembourg Smarty, Austria, Sweden, EasyMeter
-// Q3D, E.ON Hungary, Iskra IE (see ../shared/research/dsmr-parsing.md).
+// Q3D, E.ON Hungary, Iskra IE (quirks per variant: tests/data/INDEX.md).
 #ifndef P1GW_GATEWAY_PARSER_H_
 #define P1GW_GATEWAY_PARSER_H_
 

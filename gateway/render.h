@@ -1,5 +1,5 @@
 // Rendering of a Reading for `p1gateway parse`: one JSON object per line
-// (shape in ../shared/DESIGN.md) or a human-readable text block.
+// (shape in README.md, "parse") or a human-readable text block.
 #ifndef P1GW_GATEWAY_RENDER_H_
 #define P1GW_GATEWAY_RENDER_H_
 
