@@ -17,17 +17,11 @@
 #include "gateway/parser.h"
 #include "gateway/sink.h"
 #include "gateway/telegram.h"
+#include "tests/support/corpus_files.h"
 
 namespace p1::test {
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-inline std::string DataPath(const std::string& name) { return std::string(P1GW_TEST_DATA) + "/" + name; }
+using testing::ReadCorpusFile;
 
 // Plaintext from the file's last '/' up to the end of the '!' line (what
 // the framer would hand over; drops trailing gateway junk).
@@ -48,7 +42,7 @@ inline TelegramPtr TelegramFromText(std::string text, int64_t received_ms) {
 }
 
 inline TelegramPtr LoadTelegram(const std::string& file, int64_t received_ms = 1'700'000'000'000) {
-  return TelegramFromText(ReadFile(DataPath(file)), received_ms);
+  return TelegramFromText(ReadCorpusFile(file), received_ms);
 }
 
 inline MeterSnapshotPtr MakeSnapshot(const std::string& name, TelegramPtr t,

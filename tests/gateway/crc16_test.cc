@@ -4,7 +4,7 @@
 #include <random>
 #include <string>
 
-#include "tests/gateway/corpus_files.h"
+#include "tests/support/corpus_files.h"
 
 namespace p1 {
 namespace {

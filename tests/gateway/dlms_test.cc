@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "tests/gateway/corpus_files.h"
+#include "tests/support/corpus_files.h"
 
 namespace p1 {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gateway/crc16.h"
-#include "tests/gateway/corpus_files.h"
+#include "tests/support/corpus_files.h"
 
 namespace p1 {
 namespace {

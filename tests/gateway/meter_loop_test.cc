@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateway/meter.h"
+#include "tests/support/corpus_files.h"
 #include "tests/support/loop_helpers.h"
 
 namespace p1 {
@@ -42,7 +43,7 @@ MeterConfig SerialMeter(const std::string& name, const std::string& path) {
 TEST_CASE("several pty meters on one loop each deliver their own telegrams", "[meter][loop]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  std::string telegram = testing::TestData(kTelegramFile);
+  std::string telegram = testing::ReadCorpusFile(kTelegramFile);
   REQUIRE(!telegram.empty());
   {
     CountingObserver observer;
@@ -94,7 +95,7 @@ TEST_CASE("a pty meter that vanishes and comes back under the same path keeps de
           "[meter][loop]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  std::string telegram = testing::TestData(kTelegramFile);
+  std::string telegram = testing::ReadCorpusFile(kTelegramFile);
   {
     CountingObserver observer;
     FakeSerial port(testing::TempPath("unplug"));
@@ -199,7 +200,7 @@ class TelegramServer {
 TEST_CASE("a TCP source reconnects after its server restarts", "[meter][loop][tcp]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  std::string telegram = testing::TestData(kTelegramFile);
+  std::string telegram = testing::ReadCorpusFile(kTelegramFile);
   {
     TelegramServer server(&loop, telegram);
     server.Start(0);
@@ -254,7 +255,7 @@ TEST_CASE("bad CRC, overflow and garbage are counted, never delivered", "[meter]
     Meter meter(&loop, c, &observer);
     RecordingSink sink;
     meter.AddSink(&sink);
-    std::string good = testing::TestData(kTelegramFile);
+    std::string good = testing::ReadCorpusFile(kTelegramFile);
     std::string bad = good;
     bad[good.find("1-0:1.8.1") + 12] ^= 1;  // flip a digit: CRC no longer matches
     meter.OnSourceData(bad);
@@ -279,7 +280,7 @@ TEST_CASE("preset auto toggles 115200 8N1 / 9600 7E1 until a valid telegram, the
           "[meter][loop]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  std::string telegram = testing::TestData(kTelegramFile);
+  std::string telegram = testing::ReadCorpusFile(kTelegramFile);
   {
     CountingObserver observer;
     FakeSerial port(testing::TempPath("auto"));
@@ -322,7 +323,7 @@ TEST_CASE("trace_file receives every byte the source delivered, in order", "[met
   uv_loop_t loop;
   uv_loop_init(&loop);
   std::string trace = testing::TempPath("trace.bin");
-  std::string telegram = testing::TestData(kTelegramFile);
+  std::string telegram = testing::ReadCorpusFile(kTelegramFile);
   std::string junk("\x00\xff noise\r\n", 10);
   {
     CountingObserver observer;

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "gateway/parse_command.h"
-#include "tests/gateway/corpus_files.h"
+#include "tests/support/corpus_files.h"
 
 namespace p1 {
 namespace {

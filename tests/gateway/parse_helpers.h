@@ -9,7 +9,7 @@
 
 #include "gateway/parser.h"
 #include "gateway/reading.h"
-#include "tests/gateway/corpus_files.h"
+#include "tests/support/corpus_files.h"
 
 namespace p1::testing {
 

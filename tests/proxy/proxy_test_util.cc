@@ -18,35 +18,19 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/corpus_files.h"
+
 namespace p1::test {
 
 std::string ReadDataFile(const std::string& name) {
-  std::ifstream in(std::string(P1GW_TEST_DATA) + "/" + name, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read test data " + name);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  std::string bytes = testing::ReadCorpusFile(name);
+  if (bytes.empty()) throw std::runtime_error("cannot read test data " + name);
+  return bytes;
 }
-
-namespace {
-
-std::vector<std::string> SortedDataFiles(const std::string& ext) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(P1GW_TEST_DATA)) {
-    const std::string n = e.path().filename().string();
-    if (n.size() > ext.size() && n.compare(n.size() - ext.size(), ext.size(), ext) == 0 &&
-        n.find(".expected") == std::string::npos && n.find(".key") == std::string::npos) {
-      names.push_back(n);
-    }
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-}  // namespace
 
 std::vector<std::string> CorpusTelegrams() {
   std::vector<std::string> out;
-  for (const auto& n : SortedDataFiles(".txt")) {
-    if (n == "INDEX.md") continue;
+  for (const auto& n : testing::CorpusFiles(".txt", {".expected.txt", ".key.txt"})) {
     std::string t = ReadDataFile(n);
     // Whole telegrams only: '/' first, ends with the '!' line.
     if (t.empty() || t[0] != '/' || t.find('!') == std::string::npos) continue;
@@ -58,7 +42,7 @@ std::vector<std::string> CorpusTelegrams() {
 
 std::vector<std::string> CorpusBinaryFrames() {
   std::vector<std::string> out;
-  for (const auto& n : SortedDataFiles(".bin")) out.push_back(ReadDataFile(n));
+  for (const auto& n : testing::CorpusFiles(".bin")) out.push_back(ReadDataFile(n));
   return out;
 }
 

@@ -7,8 +7,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace p1::testing {
 
@@ -74,15 +72,6 @@ void FakeSerial::Replug() {
   Unplug();
   Open();
 }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string TestData(const std::string& name) { return ReadFile(std::string(P1GW_TEST_DATA) + "/" + name); }
 
 std::string TempPath(const std::string& stem) {
   static std::atomic<int> counter{0};

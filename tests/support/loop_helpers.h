@@ -37,8 +37,6 @@ class FakeSerial {
   int master_ = -1;
 };
 
-std::string ReadFile(const std::string& path);
-std::string TestData(const std::string& name);  // a file of tests/data
 std::string TempPath(const std::string& stem);   // unique path in $TMPDIR
 
 }  // namespace p1::testing

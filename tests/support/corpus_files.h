@@ -1,7 +1,7 @@
-// Test helpers shared by the framing tests: read a corpus file from
-// tests/data (P1GW_TEST_DATA) and list corpus files by suffix.
-#ifndef P1GW_TESTS_GATEWAY_CORPUS_FILES_H_
-#define P1GW_TESTS_GATEWAY_CORPUS_FILES_H_
+// Test helpers for every test suite: read a corpus file from tests/data
+// (P1GW_TEST_DATA) or any file, and list corpus files by suffix.
+#ifndef P1GW_TESTS_SUPPORT_CORPUS_FILES_H_
+#define P1GW_TESTS_SUPPORT_CORPUS_FILES_H_
 
 #include <algorithm>
 #include <filesystem>
@@ -17,10 +17,12 @@ inline std::string CorpusPath(const std::string& name) {
 }
 
 // Whole file as bytes; empty string if it cannot be read.
-inline std::string ReadCorpusFile(const std::string& name) {
-  std::ifstream in(CorpusPath(name), std::ios::binary);
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
+
+inline std::string ReadCorpusFile(const std::string& name) { return ReadFile(CorpusPath(name)); }
 
 // Sorted file names in tests/data ending in `suffix`, minus those ending in
 // any of `exclude`.
@@ -45,4 +47,4 @@ inline std::vector<std::string> CorpusFiles(const std::string& suffix,
 
 }  // namespace p1::testing
 
-#endif  // P1GW_TESTS_GATEWAY_CORPUS_FILES_H_
+#endif  // P1GW_TESTS_SUPPORT_CORPUS_FILES_H_
