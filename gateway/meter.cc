@@ -67,9 +67,11 @@ std::string Meter::DescribeSource() const { return source_ ? source_->Describe()
 void Meter::OnSourceData(std::string_view bytes) {
   counters_.received_bytes += bytes.size();
   if (trace_) trace_->Append(bytes);
-  if (!sinks_.empty()) {
-    auto chunk = std::make_shared<const std::string>(bytes);
-    for (TelegramSink* s : sinks_) s->OnBytes(chunk);
+  std::shared_ptr<const std::string> chunk;
+  for (TelegramSink* s : sinks_) {
+    if (!s->WantsBytes()) continue;
+    if (!chunk) chunk = std::make_shared<const std::string>(bytes);
+    s->OnBytes(chunk);
   }
   framer_.Feed(bytes, [this](const Frame& f) { OnFrame(f); });
 }

@@ -21,7 +21,10 @@ class TelegramSink {
   virtual void OnTelegram(const TelegramPtr& telegram) = 0;
   // Every chunk exactly as read from the source, for transparent byte mode.
   // The buffer is shared and immutable; keep the pointer to keep the bytes.
+  // Only called when WantsBytes(): a serial port delivers many small chunks
+  // per telegram, and nobody should pay for copying them unless asked.
   virtual void OnBytes(const std::shared_ptr<const std::string>& /*bytes*/) {}
+  virtual bool WantsBytes() const { return false; }
 };
 
 // Counters of one proxy listener, filled by proxy/, read by exporters/.

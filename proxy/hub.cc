@@ -13,6 +13,7 @@ Hub::Hub(uv_loop_t* loop, std::string meter_name, std::vector<ListenerConfig> li
          SerialSettings serial)
     : loop_(loop), meter_name_(std::move(meter_name)) {
   for (auto& config : listeners) {
+    wants_bytes_ = wants_bytes_ || config.payload == Payload::kBytes;
     listeners_.push_back(std::make_unique<Listener>(loop_, std::move(config), serial));
   }
 }

@@ -34,6 +34,7 @@ class Hub : public TelegramSink {
 
   void OnTelegram(const TelegramPtr& telegram) override;
   void OnBytes(const std::shared_ptr<const std::string>& bytes) override;
+  bool WantsBytes() const override { return wants_bytes_; }
 
   std::vector<ListenerStats> Stats() const;
   // Actual ports in listener order (useful with port 0).
@@ -45,6 +46,7 @@ class Hub : public TelegramSink {
   uv_loop_t* loop_;
   std::string meter_name_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  bool wants_bytes_ = false;  // some listener has payload = "bytes"
 };
 
 }  // namespace p1

@@ -360,3 +360,39 @@ TEST_CASE("an unwritable trace_file is a startup error naming the path", "[meter
 
 }  // namespace
 }  // namespace p1
+
+namespace p1 {
+namespace {
+
+class BytesSink : public TelegramSink {
+ public:
+  explicit BytesSink(bool wants) : wants_(wants) {}
+  void OnTelegram(const TelegramPtr&) override {}
+  void OnBytes(const std::shared_ptr<const std::string>& b) override { bytes += *b; }
+  bool WantsBytes() const override { return wants_; }
+  std::string bytes;
+
+ private:
+  bool wants_;
+};
+
+TEST_CASE("transparent bytes reach only the sinks that ask for them, unchanged", "[meter]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    CountingObserver observer;
+    Meter meter(&loop, SerialMeter("bytes", "/nonexistent"), &observer);
+    BytesSink wants(true), ignores(false);
+    meter.AddSink(&ignores);
+    meter.AddSink(&wants);
+    std::string stream = std::string("\xff\x00junk", 6) + testing::ReadCorpusFile(kTelegramFile);
+    meter.OnSourceData(stream.substr(0, 7));
+    meter.OnSourceData(stream.substr(7));
+    CHECK(wants.bytes == stream);
+    CHECK(ignores.bytes.empty());
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+}  // namespace
+}  // namespace p1
