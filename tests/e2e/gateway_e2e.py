@@ -183,6 +183,98 @@ def test_unplug_under_load(tmp):
             stop(gw)
 
 
+def telnet_data(buf):
+    """Strips telnet negotiation from what a telnet listener sent and undoes
+    the 0xFF doubling: the data bytes a telnet client shows."""
+    out, i = bytearray(), 0
+    while i < len(buf):
+        b = buf[i]
+        if b != 0xFF:
+            out.append(b)
+            i += 1
+        elif i + 1 < len(buf) and buf[i + 1] == 0xFF:
+            out.append(0xFF)
+            i += 2
+        elif i + 1 < len(buf) and buf[i + 1] == 250:  # SB ... IAC SE
+            end = buf.find(b"\xff\xf0", i)
+            i = len(buf) if end < 0 else end + 2
+        elif i + 1 < len(buf) and 251 <= buf[i + 1] <= 254:  # WILL/WONT/DO/DONT opt
+            i += 3
+        else:
+            i += 2
+    return bytes(out)
+
+
+def collect(socks, want, timeout=DEADLINE):
+    """Reads every socket until each has `want(sock_bytes)` true."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    got = {s: b"" for s in socks}
+    for s in socks:
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+    end = time.time() + timeout
+    while time.time() < end and not all(want(s, got[s]) for s in socks):
+        for key, _ in sel.select(0.2):
+            chunk = key.fileobj.recv(1 << 16)
+            if not chunk:
+                fail("a client was disconnected")
+            got[key.fileobj] += chunk
+    sel.close()
+    return got
+
+
+def test_fanout_pty(tmp):
+    """50 raw + 10 telnet clients get every one of 100 telegrams from a pty
+    meter byte-identical; bytes-mode listeners pass encrypted frames (0xFF
+    bytes included) through unchanged (raw) or IAC-escaped (telnet)."""
+    files = ["dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt",
+             "dsmr_parser__be-emucs__fluvius-v171.txt",
+             "dsmr_parser__dsmr42__kaifa.txt"]
+    telegrams = [open(os.path.join(DATA, f), "rb").read() for f in files]
+    frame = open(os.path.join(DATA, "openhab-dsmr__lu-smarty__smarty-decrypter-test.bin"), "rb").read()
+    assert b"\xff" in frame
+    plain, enc = PtyMeter(os.path.join(tmp, "plain")), PtyMeter(os.path.join(tmp, "enc"))
+    p_raw, p_tel, b_raw, b_tel = (free_port() for _ in range(4))
+    cfg = os.path.join(tmp, "fanout.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = ""\n'
+                '[[meters]]\nname = "plain"\nserial = "%s"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  max_clients = 64\n  replay_last = false\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  protocol = "telnet"\n  replay_last = false\n'
+                '[[meters]]\nname = "enc"\nserial = "%s"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  payload = "bytes"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  protocol = "telnet"\n  payload = "bytes"\n'
+                % (plain.link, p_raw, p_tel, enc.link, b_raw, b_tel))
+    gw = subprocess.Popen([BIN, "--config", cfg])
+    try:
+        conn = lambda p: wait_for(lambda: socket.create_connection(("127.0.0.1", p), timeout=1),
+                                  "listener %d" % p)
+        raw = [conn(p_raw) for _ in range(50)]
+        tel = [conn(p_tel) for _ in range(10)]
+        braw, btel = conn(b_raw), conn(b_tel)
+        time.sleep(0.5)  # every session accepted before the first byte
+        stream = b"".join(telegrams[i % 3] for i in range(100))
+        for i in range(100):
+            plain.write(telegrams[i % 3])
+        enc.write(frame + frame)
+        is_telnet = set(tel + [btel])
+        data = lambda s, b: telnet_data(b) if s in is_telnet else b
+        got = collect(raw + tel, lambda s, b: len(data(s, b)) >= len(stream))
+        for s in raw + tel:
+            if data(s, got[s]) != stream:
+                fail("a %s client's stream differs from the 100 telegrams sent"
+                     % ("telnet" if s in is_telnet else "raw"))
+        got = collect([braw, btel], lambda s, b: len(data(s, b)) >= 2 * len(frame))
+        if got[braw] != frame + frame:
+            fail("bytes mode (raw) changed the encrypted frames")
+        if telnet_data(got[btel]) != frame + frame or got[btel].count(b"\xff\xff") < frame.count(b"\xff"):
+            fail("bytes mode (telnet) did not escape 0xFF")
+    finally:
+        if gw.poll() is None:
+            stop(gw)
+
+
 def test_demo():
     gw = subprocess.Popen([BIN, "--demo"])
     try:
@@ -304,6 +396,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"three_pty_meters": lambda: test_three_pty_meters(tmp),
          "demo": test_demo,
+         "fanout_pty": lambda: test_fanout_pty(tmp),
          "unplug_under_load": lambda: test_unplug_under_load(tmp),
          "bad_config": lambda: test_bad_config(tmp),
          "port_in_use": lambda: test_port_in_use(tmp),
