@@ -131,6 +131,15 @@ TEST_CASE("SIGHUP restarts a changed meter and leaves an unchanged one and its c
       return client_b2.Telegrams() >= 1;
     }, 5000));
 
+    // A meter removed from the file stops, and its series leave /metrics.
+    CHECK(app.RenderMetrics().find("meter=\"b\"") != std::string::npos);
+    WriteFile(path, metrics + MeterToml("a", "dsmr5", 20, port_a));
+    uv_kill(getpid(), SIGHUP);
+    REQUIRE(RunUntil(&loop, [&] { return app.meter("b") == nullptr; }, 5000));
+    CHECK(app.RenderMetrics().find("meter=\"b\"") == std::string::npos);
+    CHECK(app.RenderMetrics().find("meter=\"a\"") != std::string::npos);
+    CHECK(app.meter("a") == a_before);
+
     // A broken file on reload keeps the running config.
     WriteFile(path, "[[meters]]\nname = \"broken\"\n");
     uv_kill(getpid(), SIGHUP);
