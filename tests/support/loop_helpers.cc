@@ -46,6 +46,7 @@ void FakeSerial::Open() {
   cfmakeraw(&t);
   tcsetattr(slave, TCSANOW, &t);
   close(slave);
+  device_ = name;
   unlink(link_.c_str());
   if (symlink(name, link_.c_str()) != 0) {
     close(master_);

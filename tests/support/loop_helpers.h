@@ -27,6 +27,7 @@ class FakeSerial {
   explicit FakeSerial(std::string link);
   ~FakeSerial();
   const std::string& link() const { return link_; }
+  const std::string& device() const { return device_; }  // /dev/pts/N
   bool Write(const std::string& bytes);
   void Unplug();
   void Replug();
@@ -34,6 +35,7 @@ class FakeSerial {
  private:
   void Open();
   std::string link_;
+  std::string device_;
   int master_ = -1;
 };
 
