@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Black-box tests of the built p1gateway binary: pty meters, TCP clients,
 /metrics, signals, exit codes. Usage: gateway_e2e.py BINARY DATA_DIR TEST"""
+import contextlib
 import os
 import pty
 import signal
@@ -70,6 +71,22 @@ def metric_value(text, name, labels):
     return None
 
 
+def corpus(name):
+    return open(os.path.join(DATA, name), "rb").read()
+
+
+@contextlib.contextmanager
+def running(args, sig=signal.SIGTERM):
+    """Runs BIN with `args` for the with-block; then stops it with `sig`
+    and requires a clean exit (code 0 within 10 s)."""
+    proc = subprocess.Popen([BIN] + args)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            stop(proc, sig)
+
+
 def stop(proc, sig=signal.SIGTERM):
     proc.send_signal(sig)
     try:
@@ -97,7 +114,7 @@ def test_three_pty_meters(tmp):
     files = ["dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt",
              "dsmr_parser__be-emucs__fluvius-v171.txt",
              "dsmr-tools__dsmr42__onrealdsmr4-parse-real-telegram-with-gas.txt"]
-    telegrams = [open(os.path.join(DATA, f), "rb").read() for f in files]
+    telegrams = [corpus(f) for f in files]
     meters = [PtyMeter(os.path.join(tmp, "meter%d" % i)) for i in range(3)]
     ports = [free_port() for _ in range(3)]
     mport = free_port()
@@ -108,8 +125,7 @@ def test_three_pty_meters(tmp):
             f.write('[[meters]]\nname = "m%d"\nserial = "%s"\npreset = "dsmr5"\n'
                     'labels = { house = "h%d" }\n'
                     '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % (i, m.link, i, ports[i]))
-    gw = subprocess.Popen([BIN, "--config", cfg])
-    try:
+    with running(["--config", cfg]):
         socks = [wait_for(lambda p=p: socket.create_connection(("127.0.0.1", p), timeout=1),
                           "listener %d" % p) for p in ports]
         wait_for(lambda: "m2" in metrics(mport), "metrics")
@@ -136,16 +152,12 @@ def test_three_pty_meters(tmp):
             fail("tariff 1 joules %r, expected %r" % (got, kwh * 3.6e6))
         for s in socks:
             s.close()
-    finally:
-        if gw.poll() is None:
-            stop(gw)
 
 
 def test_unplug_under_load(tmp):
     """Clients keep their sessions across a device unplug/replug and miss
     nothing sent after the reopen."""
-    telegram = open(os.path.join(DATA, "dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt"),
-                    "rb").read()
+    telegram = corpus("dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt")
     link = os.path.join(tmp, "usb")
     meter = PtyMeter(link)
     port, mport = free_port(), free_port()
@@ -154,8 +166,7 @@ def test_unplug_under_load(tmp):
         f.write('[metrics]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "usb"\nserial = "%s"\n'
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  replay_last = false\n  max_clients = 32\n'
                 % (mport, link, port))
-    gw = subprocess.Popen([BIN, "--config", cfg])
-    try:
+    with running(["--config", cfg]):
         clients = [wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1),
                             "listener") for _ in range(20)]
         wait_for(lambda: metric_value(metrics(mport), "p1gateway_clients", {"meter": "usb"}) == 20,
@@ -178,9 +189,6 @@ def test_unplug_under_load(tmp):
             fail("expected 10 telegrams counted:\n" + text)
         if metric_value(text, "p1gateway_clients", {"meter": "usb"}) != 20:
             fail("clients lost their sessions")
-    finally:
-        if gw.poll() is None:
-            stop(gw)
 
 
 def telnet_data(buf):
@@ -231,8 +239,8 @@ def test_fanout_pty(tmp):
     files = ["dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt",
              "dsmr_parser__be-emucs__fluvius-v171.txt",
              "dsmr_parser__dsmr42__kaifa.txt"]
-    telegrams = [open(os.path.join(DATA, f), "rb").read() for f in files]
-    frame = open(os.path.join(DATA, "openhab-dsmr__lu-smarty__smarty-decrypter-test.bin"), "rb").read()
+    telegrams = [corpus(f) for f in files]
+    frame = corpus("openhab-dsmr__lu-smarty__smarty-decrypter-test.bin")
     assert b"\xff" in frame
     plain, enc = PtyMeter(os.path.join(tmp, "plain")), PtyMeter(os.path.join(tmp, "enc"))
     p_raw, p_tel, b_raw, b_tel = (free_port() for _ in range(4))
@@ -246,8 +254,7 @@ def test_fanout_pty(tmp):
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  payload = "bytes"\n'
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  protocol = "telnet"\n  payload = "bytes"\n'
                 % (plain.link, p_raw, p_tel, enc.link, b_raw, b_tel))
-    gw = subprocess.Popen([BIN, "--config", cfg])
-    try:
+    with running(["--config", cfg]):
         conn = lambda p: wait_for(lambda: socket.create_connection(("127.0.0.1", p), timeout=1),
                                   "listener %d" % p)
         raw = [conn(p_raw) for _ in range(50)]
@@ -270,14 +277,10 @@ def test_fanout_pty(tmp):
             fail("bytes mode (raw) changed the encrypted frames")
         if telnet_data(got[btel]) != frame + frame or got[btel].count(b"\xff\xff") < frame.count(b"\xff"):
             fail("bytes mode (telnet) did not escape 0xFF")
-    finally:
-        if gw.poll() is None:
-            stop(gw)
 
 
 def test_demo():
-    gw = subprocess.Popen([BIN, "--demo"])
-    try:
+    with running(["--demo"], signal.SIGINT):
         for port, name in [(2001, "home"), (2002, "be"), (2003, "lu")]:
             s = wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1),
                          "demo port %d" % port)
@@ -292,9 +295,6 @@ def test_demo():
                 fail("demo meter %s has no imported energy total" % meter)
         if metric_value(text, "dsmr_gas_cubic_meters_total", {"meter": "home"}) is None:
             fail("demo meter home has no gas series")
-    finally:
-        if gw.poll() is None:
-            stop(gw, signal.SIGINT)
 
 
 def test_bad_config(tmp):
@@ -327,7 +327,7 @@ def test_commands(tmp):
     if r.returncode != 0:
         fail("list-ports: exit %d, stderr %r" % (r.returncode, r.stderr))
     # parse reads stdin; a stream of two telegrams with junk between gives two lines.
-    t = open(os.path.join(DATA, "dsmr_parser__dsmr42__kaifa.txt"), "rb").read()
+    t = corpus("dsmr_parser__dsmr42__kaifa.txt")
     r = subprocess.run([BIN, "parse", "-"], input=t + b"\x00junk" + t, capture_output=True,
                        timeout=10)
     lines = r.stdout.decode().splitlines()
@@ -341,25 +341,18 @@ def test_commands(tmp):
 def test_tcp_source(tmp):
     """A meter reading a remote raw port (here: simulate --out tcp-listen)."""
     sim_port, port = free_port(), free_port()
-    sim = subprocess.Popen([BIN, "simulate", "--variant", "be", "--rate", "10",
-                            "--out", "tcp-listen:127.0.0.1:%d" % sim_port])
     cfg = os.path.join(tmp, "tcp.toml")
     with open(cfg, "w") as f:
         f.write('[metrics]\nlisten = ""\n[[meters]]\nname = "remote"\ntcp = "localhost:%d"\n'
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % (sim_port, port))
-    gw = subprocess.Popen([BIN, "--config", cfg])
-    try:
+    with running(["simulate", "--variant", "be", "--rate", "10",
+                  "--out", "tcp-listen:127.0.0.1:%d" % sim_port]), running(["--config", cfg]):
         s = wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1), "listener")
         for _ in range(3):
             t = read_telegram(s)
             if not t.startswith(b"/FLU5") or b"0-0:98.1.0" not in t:
                 fail("tcp source: unexpected telegram %r" % t[:40])
         s.close()
-    finally:
-        if gw.poll() is None:
-            stop(gw)
-        if sim.poll() is None:
-            stop(sim)
 
 
 def test_port_in_use(tmp):
@@ -379,15 +372,12 @@ def test_port_in_use(tmp):
 
 def test_simulate_pty(tmp):
     link = os.path.join(tmp, "simpty")
-    sim = subprocess.Popen([BIN, "simulate", "--variant", "dsmr5", "--rate", "20", "--out", link])
-    try:
+    with running(["simulate", "--variant", "dsmr5", "--rate", "20", "--out", link]):
         wait_for(lambda: os.path.islink(link), "simulate pty link")
         r = subprocess.run([BIN, "probe", link, "--timeout-ms", "3000"], capture_output=True,
                            text=True, timeout=20)
         if r.returncode != 0 or 'preset = "dsmr5"' not in r.stdout:
             fail("probe on simulated dsmr5: exit %d, out %r err %r" % (r.returncode, r.stdout, r.stderr))
-    finally:
-        stop(sim)
     if os.path.exists(link):
         fail("simulate left its pty link behind")
 
