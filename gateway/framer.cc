@@ -12,7 +12,6 @@ namespace {
 constexpr char kStart = '/';
 constexpr char kEnd = '!';
 constexpr unsigned char kGloTag = 0xDB;
-constexpr size_t kMaxGloHeader = 18;  // DB 08 title(8) 82 LL LL SC FC(4)
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -54,6 +53,7 @@ Framer::Framer(FramerOptions options) : options_(std::move(options)) {
   buf_.reserve(options_.max_telegram_bytes);
   error_.reserve(128);
   if (options_.key) {
+    glo_buf_.reserve(options_.max_telegram_bytes);
     decrypted_.reserve(options_.max_telegram_bytes);
     cipher_ = std::make_unique<GloCipher>();
   }
@@ -62,61 +62,80 @@ Framer::Framer(FramerOptions options) : options_(std::move(options)) {
 void Framer::Feed(std::string_view chunk, const Callback& on_frame) { Consume(chunk, on_frame); }
 
 void Framer::Consume(std::string_view in, const Callback& on_frame) {
+  if (!cipher_) {
+    PlainConsume(in, pos_, on_frame);
+    pos_ += in.size();
+    return;
+  }
+  // The plain framing takes each byte first, then the encrypted tracker sees
+  // the same bytes. GloLimit ends a step wherever the tracker changes state,
+  // so the order of events never depends on how the input was chunked.
   while (!in.empty()) {
-    if (carry_len_ > 0) {
-      // Complete the held-back bytes first; they are re-consumed as a unit
-      // (and may be held back again if `in` ran out before 4 bytes followed).
-      const size_t n = std::min(in.size(), carry_.size() - carry_len_);
-      std::memcpy(carry_.data() + carry_len_, in.data(), n);
-      in.remove_prefix(n);
-      std::array<char, 5> local = carry_;
-      const size_t len = carry_len_ + n;
-      carry_len_ = 0;
-      Consume(std::string_view(local.data(), len), on_frame);
-      continue;
-    }
-    size_t used = 0;
-    switch (state_) {
-      case State::kIdle:
-      case State::kSkip:
-        used = ConsumeIdle(in);
-        break;
-      case State::kBody:
-        used = ConsumeBody(in, on_frame);
-        break;
-      case State::kCrcDigits:
-      case State::kCrcNul:
-      case State::kCrcCr:
-        used = ConsumeCrc(in, on_frame);
-        break;
-      case State::kGloHeader:
-        used = ConsumeGloHeader(in, on_frame);
-        break;
-      case State::kGloBody:
-        used = ConsumeGlo(in, on_frame);
-        break;
-    }
+    const size_t used = PlainStep(in.substr(0, GloLimit(in)), pos_, on_frame);
+    TrackGlo(in.substr(0, used), on_frame);
+    pos_ += used;
     in.remove_prefix(used);
   }
 }
 
-size_t Framer::ConsumeIdle(std::string_view in) {
+void Framer::PlainConsume(std::string_view in, uint64_t base, const Callback& on_frame) {
+  while (!in.empty()) {
+    const size_t used = PlainStep(in, base, on_frame);
+    base += used;
+    in.remove_prefix(used);
+  }
+}
+
+size_t Framer::PlainStep(std::string_view in, uint64_t base, const Callback& on_frame) {
+  if (carry_len_ > 0) {
+    // Complete the held-back bytes first; they are re-consumed as a unit
+    // (and may be held back again if `in` ran out before 4 bytes followed).
+    const size_t n = std::min(in.size(), carry_.size() - carry_len_);
+    std::memcpy(carry_.data() + carry_len_, in.data(), n);
+    std::array<char, 5> local = carry_;
+    const size_t len = carry_len_ + n;
+    carry_len_ = 0;
+    PlainConsume(std::string_view(local.data(), len), carry_pos_, on_frame);
+    return n;
+  }
+  switch (state_) {
+    case State::kIdle:
+    case State::kSkip:
+      return ConsumeIdle(in, base);
+    case State::kBody:
+      return ConsumeBody(in, base, on_frame);
+    case State::kCrcDigits:
+    case State::kCrcNul:
+    case State::kCrcCr:
+      return ConsumeCrc(in, on_frame);
+  }
+  return in.size();
+}
+
+size_t Framer::ConsumeIdle(std::string_view in, uint64_t base) {
   size_t i = 0;
-  while (i < in.size() && in[i] != kStart && static_cast<unsigned char>(in[i]) != kGloTag) ++i;
+  while (i < in.size() && in[i] != kStart) {
+    if (!cipher_ && static_cast<unsigned char>(in[i]) == kGloTag) {
+      // Without a key an encrypted frame is junk; a whole valid header in
+      // this chunk is noted for diagnostics (noise almost never makes one).
+      GloFrameHeader header;
+      if (ParseGloHeader(in.substr(i), options_.max_telegram_bytes, &header) == GloParse::kOk) {
+        ++stats_.encrypted_hints;
+      }
+    }
+    ++i;
+  }
   stats_.skipped_bytes += i;
   if (i == in.size()) return i;
   buf_.clear();
   buf_.push_back(in[i]);
-  if (in[i] == kStart) {
-    StartPlain();
-  } else {
-    state_ = State::kGloHeader;
-  }
+  StartPlain(base + i);
   return i + 1;
 }
 
-void Framer::StartPlain() {
+void Framer::StartPlain(uint64_t at) {
   state_ = State::kBody;
+  plain_start_ = at;
   crc_ = Crc16Update(0, std::string_view(&kStart, 1));
   crc_value_ = 0;
   crc_digits_ = 0;
@@ -134,7 +153,6 @@ size_t Framer::Append(std::string_view bytes, const Callback& on_frame) {
     return bytes.size();
   }
   buf_.append(bytes.substr(0, room));
-  ++stats_.overflows;
   EmitError(FrameStatus::kOverflow, "telegram exceeds max_telegram_bytes", on_frame);
   state_ = State::kSkip;
   return room;
@@ -151,7 +169,7 @@ Framer::HeaderMatch Framer::MatchHeader(std::string_view at_slash) const {
   return HeaderMatch::kYes;
 }
 
-size_t Framer::ConsumeBody(std::string_view in, const Callback& on_frame) {
+size_t Framer::ConsumeBody(std::string_view in, uint64_t base, const Callback& on_frame) {
   // The whole span up to '!' (or a resync '/') is appended and CRC'd in one
   // go; '/' is rare inside a telegram so the second scan is cheap.
   const void* bang_ptr = std::memchr(in.data(), kEnd, in.size());
@@ -182,11 +200,11 @@ size_t Framer::ConsumeBody(std::string_view in, const Callback& on_frame) {
     crc_ = Crc16Update(crc_, part);
     if (hold_back) {
       carry_len_ = in.size() - slash;
+      carry_pos_ = base + slash;
       std::memcpy(carry_.data(), in.data() + slash, carry_len_);
       return in.size();
     }
     // A new telegram starts: report the partial one.
-    ++stats_.truncated;
     EmitError(FrameStatus::kTruncated, "telegram interrupted by a new start", on_frame);
     state_ = State::kIdle;
     return slash;
@@ -233,41 +251,70 @@ size_t Framer::ConsumeCrc(std::string_view in, const Callback& on_frame) {
   return i;
 }
 
-size_t Framer::ConsumeGloHeader(std::string_view in, const Callback& on_frame) {
-  size_t i = 0;
-  while (i < in.size()) {
-    buf_.push_back(in[i++]);
-    GloFrameHeader header;
-    const GloParse r = ParseGloHeader(buf_, options_.max_telegram_bytes, &header);
-    if (r == GloParse::kNeedMore) continue;
-    if (r == GloParse::kOk) {
-      expect_ = header.total_length;
-      state_ = State::kGloBody;
-      return i;
+size_t Framer::GloLimit(std::string_view in) const {
+  switch (glo_) {
+    case Glo::kIdle: {
+      const void* p = std::memchr(in.data(), kGloTag, in.size());
+      return p ? static_cast<const char*>(p) - in.data() + 1 : in.size();
     }
-    RescanAfterGloTag(on_frame);
-    return i;
+    case Glo::kHeader:
+      return 1;
+    case Glo::kBody:
+      return std::min(in.size(), expect_ - glo_buf_.size());
   }
-  return i;
+  return in.size();
 }
 
-// The 0xDB did not start a frame: it is junk, and the bytes after it are
-// scanned again as ordinary stream bytes (they may hold a '/').
-void Framer::RescanAfterGloTag(const Callback& on_frame) {
-  std::array<char, kMaxGloHeader> pending;
-  const size_t n = buf_.size() - 1;
-  std::memcpy(pending.data(), buf_.data() + 1, n);
-  buf_.clear();
-  ++stats_.skipped_bytes;
-  state_ = State::kIdle;
-  Consume(std::string_view(pending.data(), n), on_frame);
+void Framer::TrackGlo(std::string_view bytes, const Callback& on_frame) {
+  if (bytes.empty()) return;
+  switch (glo_) {
+    case Glo::kIdle:
+      // GloLimit ended the step at the first 0xDB, so only the last byte can be one.
+      if (static_cast<unsigned char>(bytes.back()) == kGloTag) {
+        glo_buf_.assign(1, bytes.back());
+        glo_start_ = pos_ + bytes.size() - 1;
+        // The plain framing counted the 0xDB as skipped if it was between
+        // telegrams; a frame made of it must not count it twice.
+        glo_skipped_base_ =
+            stats_.skipped_bytes - (state_ == State::kIdle || state_ == State::kSkip ? 1 : 0);
+        glo_ = Glo::kHeader;
+      }
+      return;
+    case Glo::kHeader:
+      glo_buf_.append(bytes);
+      RestartGloHeader();
+      return;
+    case Glo::kBody:
+      glo_buf_.append(bytes);
+      if (glo_buf_.size() == expect_) EmitGlo(on_frame);
+      return;
+  }
 }
 
-size_t Framer::ConsumeGlo(std::string_view in, const Callback& on_frame) {
-  const size_t take = std::min(in.size(), expect_ - buf_.size());
-  buf_.append(in.substr(0, take));
-  if (buf_.size() == expect_) EmitGlo(on_frame);
-  return take;
+// glo_buf_ holds a candidate header. Keeps it, or drops the 0xDB that did
+// not start a frame and tries the next 0xDB among the bytes already seen.
+void Framer::RestartGloHeader() {
+  while (!glo_buf_.empty()) {
+    GloFrameHeader header;
+    switch (ParseGloHeader(glo_buf_, options_.max_telegram_bytes, &header)) {
+      case GloParse::kNeedMore:
+        glo_ = Glo::kHeader;
+        return;
+      case GloParse::kOk:
+        expect_ = header.total_length;
+        glo_ = Glo::kBody;
+        return;
+      case GloParse::kInvalid:
+        break;
+    }
+    const size_t next = glo_buf_.find(static_cast<char>(kGloTag), 1);
+    if (next == std::string::npos) break;
+    glo_buf_.erase(0, next);
+    glo_start_ += next;
+    glo_skipped_base_ += next;
+  }
+  glo_buf_.clear();
+  glo_ = Glo::kIdle;
 }
 
 void Framer::EmitTelegram(const Callback& on_frame) {
@@ -275,40 +322,38 @@ void Framer::EmitTelegram(const Callback& on_frame) {
   f.status = FrameStatus::kTelegram;
   f.raw = f.plaintext = buf_;
   f.crc = CrcResult(crc_digits_, crc_value_, crc_);
-  ++stats_.telegrams;
-  if (f.crc == CrcStatus::kInvalid) ++stats_.crc_errors;
+  f.offset = plain_start_;
   state_ = State::kIdle;
-  on_frame(f);
+  EmitPlain(f, on_frame);
   buf_.clear();
 }
 
 void Framer::EmitGlo(const Callback& on_frame) {
-  state_ = State::kIdle;
+  glo_ = Glo::kIdle;
   const char* reason = nullptr;
   CrcStatus crc = CrcStatus::kAbsent;
-  if (!options_.key) {
-    reason = "no key configured for encrypted frame";
-  } else if (!cipher_->Decrypt(buf_, *options_.key, options_.aad_key ? &*options_.aad_key : nullptr,
-                               &decrypted_, &error_)) {
+  if (!cipher_->Decrypt(glo_buf_, *options_.key, options_.aad_key ? &*options_.aad_key : nullptr,
+                        &decrypted_, &error_)) {
     reason = error_.c_str();
   } else if (!CheckPlaintext(decrypted_, &crc)) {
     reason = "decrypted payload is not a DSMR telegram (wrong key?)";
   }
-  if (reason) {
-    ++stats_.decrypt_errors;
-    EmitError(FrameStatus::kDecryptError, reason, on_frame);
-    return;
-  }
   Frame f;
-  f.status = FrameStatus::kTelegram;
-  f.raw = buf_;
-  f.plaintext = decrypted_;
-  f.encrypted = true;
-  f.crc = crc;
-  ++stats_.telegrams;
-  if (crc == CrcStatus::kInvalid) ++stats_.crc_errors;
-  on_frame(f);
-  buf_.clear();
+  f.raw = glo_buf_;
+  f.offset = glo_start_;
+  if (reason) {
+    f.status = FrameStatus::kDecryptError;
+    f.error = reason;
+  } else {
+    // A real encrypted frame: what the plain framing made of it was ciphertext.
+    ResetPlain();
+    f.status = FrameStatus::kTelegram;
+    f.plaintext = decrypted_;
+    f.encrypted = true;
+    f.crc = crc;
+  }
+  Deliver(f, on_frame);
+  glo_buf_.clear();
 }
 
 void Framer::EmitError(FrameStatus status, std::string_view error, const Callback& on_frame) {
@@ -316,23 +361,78 @@ void Framer::EmitError(FrameStatus status, std::string_view error, const Callbac
   f.status = status;
   f.raw = buf_;
   f.error = error;
-  on_frame(f);
+  f.offset = plain_start_;
+  EmitPlain(f, on_frame);
   buf_.clear();
 }
 
+void Framer::EmitPlain(const Frame& frame, const Callback& on_frame) {
+  if (glo_ == Glo::kIdle) {
+    Deliver(frame, on_frame);
+    return;
+  }
+  if (frame.status != FrameStatus::kTelegram || frame.crc != CrcStatus::kValid) {
+    return;  // most likely ciphertext that happened to hold a '/'
+  }
+  // A telegram with a valid CRC inside what looked like an encrypted frame:
+  // that frame was line noise.
+  AbandonGlo("encrypted frame interrupted by a valid telegram", on_frame);
+  Deliver(frame, on_frame);
+}
+
+void Framer::AbandonGlo(std::string_view why, const Callback& on_frame) {
+  Frame f;
+  f.status = FrameStatus::kTruncated;
+  f.raw = glo_buf_;
+  f.offset = glo_start_;
+  f.error = why;
+  glo_ = Glo::kIdle;
+  Deliver(f, on_frame);
+  glo_buf_.clear();
+}
+
+void Framer::Deliver(const Frame& frame, const Callback& on_frame) {
+  // Bytes of an encrypted frame were seen by the plain framing too; what it
+  // counted as skipped since the 0xDB is in this frame instead.
+  if (!frame.raw.empty() && frame.raw.data() == glo_buf_.data()) {
+    stats_.skipped_bytes = glo_skipped_base_;
+  }
+  switch (frame.status) {
+    case FrameStatus::kTelegram:
+      ++stats_.telegrams;
+      if (frame.crc == CrcStatus::kInvalid) ++stats_.crc_errors;
+      break;
+    case FrameStatus::kTruncated:
+      ++stats_.truncated;
+      break;
+    case FrameStatus::kOverflow:
+      ++stats_.overflows;
+      break;
+    case FrameStatus::kDecryptError:
+      ++stats_.decrypt_errors;
+      break;
+  }
+  on_frame(frame);
+}
+
 void Framer::Finish(const Callback& on_frame) {
+  if (glo_ != Glo::kIdle) {
+    // The stream ended inside an encrypted frame; what the plain framing
+    // holds is its ciphertext.
+    AbandonGlo("stream ended inside an encrypted frame", on_frame);
+    Reset();
+    return;
+  }
   if (carry_len_ > 0) {
     std::array<char, 5> local = carry_;
     const size_t len = carry_len_;
     carry_len_ = 0;
     final_ = true;
-    Consume(std::string_view(local.data(), len), on_frame);
+    PlainConsume(std::string_view(local.data(), len), carry_pos_, on_frame);
     final_ = false;
   }
   switch (state_) {
     case State::kBody:
-    case State::kGloBody:
-      ++stats_.truncated;
       EmitError(FrameStatus::kTruncated, "stream ended inside a telegram", on_frame);
       break;
     case State::kCrcDigits:
@@ -340,11 +440,6 @@ void Framer::Finish(const Callback& on_frame) {
     case State::kCrcCr:
       EmitTelegram(on_frame);
       break;
-    case State::kGloHeader:
-      // Never confirmed as a frame: the 0xDB is junk, what followed it may not be.
-      RescanAfterGloTag(on_frame);
-      Finish(on_frame);
-      return;
     case State::kIdle:
     case State::kSkip:
       break;
@@ -352,11 +447,17 @@ void Framer::Finish(const Callback& on_frame) {
   Reset();
 }
 
-void Framer::Reset() {
+void Framer::ResetPlain() {
   buf_.clear();
   carry_len_ = 0;
-  decrypted_.clear();
   state_ = State::kIdle;
+}
+
+void Framer::Reset() {
+  ResetPlain();
+  glo_buf_.clear();
+  decrypted_.clear();
+  glo_ = Glo::kIdle;
   expect_ = 0;
 }
 

@@ -8,6 +8,7 @@
 #include "gateway/framer.h"
 #include "gateway/parser.h"
 #include "gateway/render.h"
+#include "gateway/telegram_shape.h"
 
 namespace p1 {
 namespace {
@@ -26,16 +27,19 @@ bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions&
   Framer framer(framer_options);
   Reading reading;  // reused: steady state does not allocate per telegram
   std::string rendered;
-  // Every byte read is either inside a reported frame or counted as skipped
-  // by the framer, so a frame starts at (bytes of earlier frames + skipped).
-  uint64_t framed_bytes = 0;
   const std::string label(name);
 
   auto on_frame = [&](const Frame& f) {
-    const uint64_t offset = framed_bytes + framer.stats().skipped_bytes;
-    framed_bytes += f.raw.size();
+    const uint64_t offset = f.offset;
     switch (f.status) {
-      case FrameStatus::kTelegram:
+      case FrameStatus::kTelegram: {
+        const char* why = nullptr;
+        if (!CheckTelegramShape(f.plaintext, &why)) {
+          ++stats->malformed;
+          std::fprintf(err, "%s:%" PRIu64 ": not a telegram (%zu bytes): %s\n", label.c_str(),
+                       offset, f.raw.size(), why);
+          break;
+        }
         ++stats->telegrams;
         if (f.crc == CrcStatus::kInvalid) ++stats->crc_invalid;
         ParseTelegram(f.plaintext, &reading);
@@ -44,6 +48,7 @@ bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions&
         rendered.push_back('\n');
         WriteAll(out, rendered);
         break;
+      }
       case FrameStatus::kTruncated:
         ++stats->truncated;
         std::fprintf(err, "%s:%" PRIu64 ": truncated telegram (%zu bytes)\n", label.c_str(), offset,
@@ -80,6 +85,10 @@ bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions&
     }
   }
   framer.Finish(on_frame);
+  if (stats->telegrams == 0 && framer.stats().encrypted_hints > 0) {
+    std::fprintf(err, "%s: holds encrypted DLMS frames (0xDB): give the meter's key with --key\n",
+                 label.c_str());
+  }
   std::fflush(out);
   return ok;
 }
@@ -115,8 +124,9 @@ bool ParseHexKeyArg(std::string_view flag, std::string_view text, std::optional<
   if (hex.size() > 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
   *out = ParseAesKey(hex);
   if (!*out) {
-    *err = std::string(flag) + ": expected 32 hex digits (a 16-byte AES key), got '" +
-           std::string(text.substr(0, 64)) + "'";
+    // Never echo the text: even a mistyped key is key material.
+    *err = std::string(flag) + ": expected 32 hex digits (a 16-byte AES key), got " +
+           std::to_string(text.size()) + " characters";
     return false;
   }
   return true;

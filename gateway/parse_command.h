@@ -30,6 +30,7 @@ struct ParseInputStats {
   uint64_t truncated = 0;
   uint64_t overflow = 0;
   uint64_t decrypt_errors = 0;
+  uint64_t malformed = 0;  // framed like a telegram but not one (line noise)
   uint64_t bytes = 0;
 };
 

@@ -417,20 +417,22 @@ TEST_CASE("encrypted corpus frames in a stream with junk decrypt and CRC-check",
   }
 }
 
-TEST_CASE("encrypted frames with a wrong key or no key are decrypt errors", "[framer]") {
+TEST_CASE("encrypted frames with a wrong key are decrypt errors", "[framer]") {
   const std::string frame =
       testing::ReadCorpusFile("openhab-dsmr__lu-smarty__smarty-decrypter-test.bin");
   const std::string plain = testing::ReadCorpusFile(kKaifa);
   FramerOptions wrong;
   wrong.key = ParseAesKey("D491470F47126332B07D1923B3504189");
-  for (const FramerOptions& options : {wrong, FramerOptions{}}) {
-    const Run run = FeedChunked(frame + plain, {7}, options);
+  for (const std::vector<size_t>& sizes : {std::vector<size_t>{7}, std::vector<size_t>{1}}) {
+    const Run run = FeedChunked(frame + plain, sizes, wrong);
     REQUIRE(run.frames.size() == 2);
     CHECK(run.frames[0].status == FrameStatus::kDecryptError);
     CHECK(run.frames[0].raw == frame);
     CHECK_FALSE(run.frames[0].error.empty());
     CHECK(run.frames[1].status == FrameStatus::kTelegram);
+    CHECK(run.frames[1].raw == plain);
     CHECK(run.stats.decrypt_errors == 1);
+    CHECK(run.stats.skipped_bytes == 0);
   }
   FramerOptions right;
   right.key = ParseAesKey("D491470F47126332B07D1923B3504188");
@@ -441,6 +443,92 @@ TEST_CASE("encrypted frames with a wrong key or no key are decrypt errors", "[fr
   CHECK(ok.frames[0].crc == CrcStatus::kInvalid);
   CHECK(ok.frames[0].plaintext ==
         testing::ReadCorpusFile("openhab-dsmr__lu-smarty__smarty-decrypter-test.expected.txt"));
+}
+
+TEST_CASE("without a key 0xDB starts nothing: the frame is junk, counted as a hint", "[framer]") {
+  const std::string frame =
+      testing::ReadCorpusFile("openhab-dsmr__lu-smarty__smarty-decrypter-test.bin");
+  const std::string plain = testing::ReadCorpusFile(kKaifa);
+  // The hint needs the 18-byte header within one chunk (serial reads are ~30 bytes).
+  const Run run = FeedChunked(frame + plain, {64}, FramerOptions{});
+  CHECK(run.stats.decrypt_errors == 0);
+  CHECK(run.stats.encrypted_hints == 1);
+  REQUIRE_FALSE(run.frames.empty());
+  CHECK(run.frames.back().status == FrameStatus::kTelegram);
+  CHECK(run.frames.back().raw == plain);
+  for (const Seen& s : run.frames) CHECK(s.status != FrameStatus::kDecryptError);
+}
+
+// A 0xDB general-glo-ciphering header that announces `length` bytes, as line
+// noise can make one: DB 08 <title> 82 LL LL 30 <counter>.
+std::string BogusGloHeader(uint16_t length) {
+  std::string h("\xDB\x08NOISE123\x82", 11);
+  h.push_back(static_cast<char>(length >> 8));
+  h.push_back(static_cast<char>(length & 0xFF));
+  h.append("\x30\x00\x00\x00\x01", 5);
+  return h;
+}
+
+TEST_CASE("a bogus 0xDB header never swallows the telegrams after it", "[framer]") {
+  // Issue 8, defect 3a: the framer collected the announced 15 KiB (about 17 s
+  // of telegrams at 115200 baud) without looking for '/'.
+  const std::string t = testing::ReadCorpusFile(kKaifa);
+  const std::string stream = BogusGloHeader(15000) + t + t + t;
+  FramerOptions with_key;
+  with_key.key = kStreamKey;
+  for (const FramerOptions& options : {FramerOptions{}, with_key}) {
+    for (const std::vector<size_t>& sizes :
+         {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{5, 17}}) {
+      // Telegrams come out while feeding, not only when the stream ends.
+      Framer framer(options);
+      std::vector<Seen> seen;
+      const Framer::Callback cb = [&](const Frame& f) {
+        seen.push_back({f.status, std::string(f.raw), std::string(f.plaintext),
+                        std::string(f.error), f.encrypted, f.crc});
+      };
+      size_t pos = 0;
+      for (size_t i = 0; pos < stream.size(); ++i) {
+        const size_t n =
+            std::min(stream.size() - pos, sizes.empty() ? stream.size() : sizes[i % sizes.size()]);
+        framer.Feed(std::string_view(stream).substr(pos, n), cb);
+        pos += n;
+      }
+      std::vector<Seen> telegrams;
+      for (const Seen& s : seen) {
+        if (s.status == FrameStatus::kTelegram) telegrams.push_back(s);
+      }
+      REQUIRE(telegrams.size() == 3);
+      for (const Seen& s : telegrams) {
+        CHECK(s.raw == t);
+        CHECK(s.crc == CrcStatus::kValid);
+      }
+      if (options.key) {
+        // The bogus frame is reported once, as interrupted.
+        REQUIRE(seen.size() == 4);
+        CHECK(seen[0].status == FrameStatus::kTruncated);
+        CHECK(seen[0].raw.substr(0, 18) == BogusGloHeader(15000));
+      }
+      framer.Finish(cb);
+    }
+  }
+}
+
+TEST_CASE("after a bogus 0xDB header a real encrypted frame still decrypts", "[framer]") {
+  const std::string name = "esphome-dsmr_parser__at__encrypted-packet-t210";
+  const std::string frame = testing::ReadCorpusFile(name + ".bin");
+  const std::string expected = testing::ReadCorpusFile(name + ".expected.txt");
+  const std::string t = testing::ReadCorpusFile(kKaifa);
+  FramerOptions options;
+  options.key = ParseAesKey("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  const std::string stream = BogusGloHeader(900) + t + frame;
+  for (const std::vector<size_t>& sizes : {std::vector<size_t>{}, std::vector<size_t>{3}}) {
+    const Run run = FeedChunked(stream, sizes, options);
+    REQUIRE(run.frames.size() == 3);
+    CHECK(run.frames[0].status == FrameStatus::kTruncated);
+    CHECK(run.frames[1].raw == t);
+    CHECK(run.frames[2].status == FrameStatus::kTelegram);
+    CHECK(run.frames[2].plaintext == expected);
+  }
 }
 
 TEST_CASE("a decrypted payload that is not a DSMR telegram is a decrypt error", "[framer]") {

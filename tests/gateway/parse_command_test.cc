@@ -162,10 +162,21 @@ TEST_CASE("encrypted input decrypts with --key and fails cleanly without", "[par
     opt.key.reset();
     CHECK(Run(opt, out, err) == 1);
     CHECK(out.Text().empty());
+    // Without a key the ciphertext is junk (never a frame that swallows what
+    // follows); the hint names the missing key.
+    auto errors = err.Lines();
+    REQUIRE(errors.size() >= 2);
+    CHECK(errors[errors.size() - 2] ==
+          opt.inputs[0] + ": holds encrypted DLMS frames (0xDB): give the meter's key with --key");
+    CHECK(errors.back() == opt.inputs[0] + ": no telegram found");
+  }
+  {
+    Capture out, err;
+    opt.key = ParseAesKey("D491470F47126332B07D1923B3504189");
+    CHECK(Run(opt, out, err) == 1);
     auto errors = err.Lines();
     REQUIRE(errors.size() == 2);
     CHECK(errors[0].rfind(opt.inputs[0] + ":0: encrypted frame not decrypted (711 bytes)", 0) == 0);
-    CHECK(errors[1] == opt.inputs[0] + ": no telegram found");
   }
 }
 
@@ -214,8 +225,12 @@ TEST_CASE("hex key arguments", "[parse_command]") {
   CHECK((*key)[0] == 0xD4);
   CHECK_FALSE(ParseHexKeyArg("--aad-key", "1234", &key, &err));
   CHECK_FALSE(key);
-  CHECK(err == "--aad-key: expected 32 hex digits (a 16-byte AES key), got '1234'");
+  CHECK(err == "--aad-key: expected 32 hex digits (a 16-byte AES key), got 4 characters");
+  // A mistyped key is still key material: the error never repeats it.
   CHECK_FALSE(ParseHexKeyArg("--key", "G491470F47126332B07D1923B3504188", &key, &err));
+  CHECK(err.find("491470F4712633") == std::string::npos);
+  CHECK_FALSE(ParseHexKeyArg("--key", "D491470F47126332B07D1923B350418", &key, &err));
+  CHECK(err.find("491470F4712633") == std::string::npos);
 }
 
 }  // namespace
