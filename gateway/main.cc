@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -111,7 +112,7 @@ int Main(int argc, char** argv) {
   SimulateOptions sim_opts;
   std::string sim_key, sim_aad;
   auto* simulate = cli.add_subcommand("simulate", "emit realistic telegrams");
-  simulate->add_option("--variant", sim_opts.variant, "dsmr2 | dsmr4 | dsmr5 | be | lu | se | q3d")
+  simulate->add_option("--variant", sim_opts.variant, "dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at")
       ->required();
   simulate->add_option("--rate", sim_opts.rate_hz, "telegrams per second (default: the variant's)");
   simulate->add_option("--out", sim_opts.out, "- (stdout) | PATH (pty linked at PATH, or a tty) | tcp-listen:ADDR");
@@ -188,4 +189,11 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace p1
 
-int main(int argc, char** argv) { return p1::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Every subcommand that writes to sockets (the gateway's listeners,
+  // simulate --out tcp-listen:) must see a peer that closed as EPIPE on that
+  // one write, never as a signal that ends the process. Outside systemd
+  // (which sets SIGPIPE to ignore) a client's close would otherwise kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  return p1::Main(argc, argv);
+}

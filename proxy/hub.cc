@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -67,6 +68,24 @@ void Hub::Deliver(const OutChunk& raw, Payload payload) {
       l->DeliverBytes(*chunk);
     }
   }
+}
+
+void Hub::Retain(const std::vector<const Listener*>& keep) {
+  std::erase_if(listeners_, [&](const std::unique_ptr<Listener>& l) {
+    return std::find(keep.begin(), keep.end(), l.get()) == keep.end();
+  });
+  UpdateWantsBytes();
+}
+
+void Hub::Add(std::unique_ptr<Listener> listener) {
+  listeners_.push_back(std::move(listener));
+  UpdateWantsBytes();
+}
+
+void Hub::UpdateWantsBytes() {
+  wants_bytes_ = std::any_of(listeners_.begin(), listeners_.end(), [](const auto& l) {
+    return l->config().payload == Payload::kBytes;
+  });
 }
 
 std::vector<ListenerStats> Hub::Stats() const {

@@ -36,12 +36,21 @@ class Hub : public TelegramSink {
   void OnBytes(const std::shared_ptr<const std::string>& bytes) override;
   bool WantsBytes() const override { return wants_bytes_; }
 
+  // Reload support: listeners are replaced one by one so that clients of an
+  // unchanged listener keep their sessions.
+  const std::vector<std::unique_ptr<Listener>>& listeners() const { return listeners_; }
+  // Closes every listener not in `keep` (with its clients).
+  void Retain(const std::vector<const Listener*>& keep);
+  // Takes a started listener.
+  void Add(std::unique_ptr<Listener> listener);
+
   std::vector<ListenerStats> Stats() const;
   // Actual ports in listener order (useful with port 0).
   std::vector<uint16_t> BoundPorts() const;
 
  private:
   void Deliver(const OutChunk& raw, Payload payload);
+  void UpdateWantsBytes();
 
   uv_loop_t* loop_;
   std::string meter_name_;

@@ -23,14 +23,14 @@ uv_stream_t* Stream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp);
 }  // namespace
 
 Session::Session(Listener* listener, const ListenerConfig* config, const SerialSettings& serial,
-                 ListenerStats* stats, UvHandle<uv_tcp_t> tcp)
-    : listener_(listener), config_(config), stats_(stats), tcp_(std::move(tcp)) {
+                 ListenerStats* stats, UvHandle<uv_tcp_t> tcp, PeerAddress peer)
+    : listener_(listener), config_(config), stats_(stats), tcp_(std::move(tcp)), peer_(peer) {
   tcp_.get()->data = this;
   if (config_->protocol != ListenerProtocol::kRaw) {
     telnet_ = std::make_unique<TelnetCodec>(config_->protocol == ListenerProtocol::kRfc2217
                                                 ? TelnetCodec::Mode::kRfc2217
                                                 : TelnetCodec::Mode::kTelnet,
-                                            serial);
+                                            serial, config_->port_settings);
   }
 }
 
@@ -43,8 +43,8 @@ bool Session::Start() {
   int sndbuf = static_cast<int>(std::clamp<size_t>(config_->queue_bytes, 4096, 1 << 20));
   uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(tcp), &sndbuf);
   last_progress_ms_ = uv_now(tcp->loop);
-  if (uv_read_start(Stream(tcp), OnAlloc, OnRead) != 0) {
-    Close();
+  if (const int r = uv_read_start(Stream(tcp), OnAlloc, OnRead); r != 0) {
+    Disconnected(false, uv_strerror(r));
     return false;
   }
   if (telnet_) FlushTelnetOutput();
@@ -67,7 +67,7 @@ bool Session::Fits(size_t size) const {
   return queued == 0 || queued + size <= config_->queue_bytes;
 }
 
-Session::SendResult Session::SendTelegram(const OutChunk& chunk, bool replay) {
+Session::SendResult Session::SendTelegram(const OutChunk& chunk, uint64_t seq, bool replay) {
   if (closing_) return SendResult::kClosed;
   const uint64_t now = uv_now(tcp_.get()->loop);
   if (!replay && sent_any_ && config_->min_interval.count() > 0 &&
@@ -82,6 +82,7 @@ Session::SendResult Session::SendTelegram(const OutChunk& chunk, bool replay) {
   if (!Write(chunk)) return SendResult::kClosed;
   sent_any_ = true;
   last_sent_ms_ = now;
+  last_seq_ = seq;
   return SendResult::kSent;
 }
 
@@ -108,8 +109,7 @@ bool Session::Write(const OutChunk& chunk) {
   const int r = uv_write(&w->req, Stream(tcp), &buf, 1, OnWrite);
   if (r != 0) {
     delete w;
-    spdlog::debug("{}: write failed: {}", stats_->listener, uv_strerror(r));
-    Close();
+    Disconnected(false, uv_strerror(r));
     return false;
   }
   return true;
@@ -118,13 +118,20 @@ bool Session::Write(const OutChunk& chunk) {
 void Session::FlushTelnetOutput() {
   std::string out = telnet_->TakeOutput();
   if (telnet_->failed()) {
-    Close();
+    Disconnected(false, "telnet protocol error");
     return;
   }
   if (out.empty()) return;
   // Answers to a client that does not read its socket are not worth memory.
   if (!Fits(out.size())) return;
   Write(OutChunk::Of(std::make_shared<const std::string>(std::move(out))));
+}
+
+void Session::Disconnected(bool orderly, const char* why) {
+  if (closing_) return;
+  ++(orderly ? stats_->disconnects_closed : stats_->disconnects_error);
+  spdlog::debug("{}: client gone: {}", stats_->listener, why);
+  Close();
 }
 
 void Session::Close() {
@@ -150,13 +157,20 @@ void Session::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<Session*>(stream->data);
   if (self == nullptr || nread == 0) return;
   if (nread < 0) {
-    spdlog::debug("{}: client gone: {}", self->stats_->listener, uv_strerror(static_cast<int>(nread)));
-    self->Close();
+    self->Disconnected(nread == UV_EOF, uv_strerror(static_cast<int>(nread)));
     return;
   }
   if (self->telnet_) {
     self->telnet_->Receive(std::string_view(buf->base, static_cast<size_t>(nread)));
     self->FlushTelnetOutput();
+    // A virtual port (rfc2217) changes nothing the client receives; the
+    // requests are only logged and counted.
+    if (const uint64_t n = self->telnet_->port_requests(); n != self->port_requests_) {
+      self->stats_->port_requests += n - self->port_requests_;
+      self->port_requests_ = n;
+      spdlog::debug("{}: rfc2217 client port: {}", self->stats_->listener,
+                    self->telnet_->PortSummary());
+    }
   }
 }
 
@@ -168,7 +182,7 @@ void Session::OnWrite(uv_write_t* req, int status) {
       self->stats_->bytes_sent += w->size;
       self->last_progress_ms_ = uv_now(req->handle->loop);
     } else {
-      self->Close();
+      self->Disconnected(false, uv_strerror(status));  // EPIPE, ECONNRESET, ...
     }
   }
   delete w;

@@ -16,6 +16,7 @@
 #include "gateway/sink.h"
 #include "gateway/uv_handle.h"
 #include "proxy/out_chunk.h"
+#include "proxy/recent_peers.h"
 #include "proxy/telnet_codec.h"
 
 namespace p1 {
@@ -26,24 +27,28 @@ class Session {
  public:
   enum class SendResult { kSent, kDropped, kThrottled, kClosed };
 
-  // `tcp` is an accepted connection. *config and *stats belong to the
-  // listener and outlive the session.
+  // `tcp` is an accepted connection from `peer`. *config and *stats belong
+  // to the listener and outlive the session.
   Session(Listener* listener, const ListenerConfig* config, const SerialSettings& serial,
-          ListenerStats* stats, UvHandle<uv_tcp_t> tcp);
+          ListenerStats* stats, UvHandle<uv_tcp_t> tcp, PeerAddress peer);
   ~Session() = default;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   // Starts reading and sends the telnet greeting. False: the session closed.
   bool Start();
-  // One whole telegram: throttled by min_interval unless `replay`, dropped
-  // whole when the queue bound would be exceeded. Counts in stats.
-  SendResult SendTelegram(const OutChunk& chunk, bool replay);
+  // One whole telegram (the listener's sequence number `seq`): throttled by
+  // min_interval unless `replay`, dropped whole when the queue bound would be
+  // exceeded. Counts in stats.
+  SendResult SendTelegram(const OutChunk& chunk, uint64_t seq, bool replay);
   // A transparent byte chunk: dropped when over the queue bound.
   SendResult SendBytes(const OutChunk& chunk);
   void Close();
 
   bool closing() const { return closing_; }
+  const PeerAddress& peer() const { return peer_; }
+  // Sequence number of the last telegram sent to this client, 0 if none.
+  uint64_t last_seq() const { return last_seq_; }
   // Bytes handed to libuv and not yet written to the socket.
   size_t Queued() const;
   // True when output is pending and none was written for stuck_timeout.
@@ -57,12 +62,18 @@ class Session {
   bool Fits(size_t size) const;
   bool Write(const OutChunk& chunk);
   void FlushTelnetOutput();
+  // The connection ended under the client (EOF when `orderly`, else a socket
+  // error such as ECONNRESET or EPIPE): closes this session only and counts.
+  void Disconnected(bool orderly, const char* why);
 
   Listener* listener_;             // owns this session
   const ListenerConfig* config_;   // the listener's
   ListenerStats* stats_;           // the listener's
   UvHandle<uv_tcp_t> tcp_;
   std::unique_ptr<TelnetCodec> telnet_;  // telnet and rfc2217 only
+  PeerAddress peer_;
+  uint64_t last_seq_ = 0;
+  uint64_t port_requests_ = 0;  // telnet_->port_requests() already counted in stats
   bool closing_ = false;
   bool sent_any_ = false;
   uint64_t last_sent_ms_ = 0;      // loop time of the last telegram sent

@@ -27,8 +27,8 @@ constexpr char kIac = static_cast<char>(0xFF);
 
 }  // namespace
 
-TelnetCodec::TelnetCodec(Mode mode, SerialSettings settings) : mode_(mode) {
-  if (mode_ == Mode::kRfc2217) rfc2217_.emplace(settings);
+TelnetCodec::TelnetCodec(Mode mode, SerialSettings settings, PortSettings port) : mode_(mode) {
+  if (mode_ == Mode::kRfc2217) rfc2217_.emplace(settings, port);
   telnet_ = telnet_init(mode_ == Mode::kRfc2217 ? kRfc2217Options : kTelnetOptions, &OnEvent, 0,
                         this);
   if (telnet_ == nullptr) {
@@ -63,6 +63,9 @@ void TelnetCodec::Append(const char* data, size_t size) {
 
 void TelnetCodec::OnEvent(telnet_t* telnet, telnet_event_t* event, void* user_data) {
   auto* self = static_cast<TelnetCodec*>(user_data);
+  // After a fatal error libtelnet may still report the rest of the buffer
+  // it was given (inflated, after COMPRESS2); none of it counts or is answered.
+  if (self->failed_) return;
   switch (event->type) {
     case TELNET_EV_SEND:
       self->Append(event->data.buffer, event->data.size);
@@ -81,6 +84,14 @@ void TelnetCodec::OnEvent(telnet_t* telnet, telnet_event_t* event, void* user_da
       break;
     case TELNET_EV_ERROR:
       self->failed_ = true;
+      break;
+    case TELNET_EV_COMPRESS:
+      // libtelnet starts inflating what the client sends when the client
+      // sends IAC SB COMPRESS2 IAC SE, though we never agreed to it (MCCP
+      // compresses server->client only): a zlib bomb would cost CPU per byte
+      // received, and bytes after the end of the zlib stream in the same read
+      // are lost. A client that does this is broken or hostile; close it.
+      if (event->compress.state != 0) self->failed_ = true;
       break;
     default:
       break;

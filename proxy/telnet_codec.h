@@ -27,7 +27,9 @@ class TelnetCodec {
   // never reads the answers must not grow memory.
   static constexpr size_t kMaxOutput = 16 * 1024;
 
-  TelnetCodec(Mode mode, SerialSettings settings);
+  // `port` applies to kRfc2217: whether the client's port settings are
+  // accepted on a virtual port of its own or refused.
+  TelnetCodec(Mode mode, SerialSettings settings, PortSettings port = PortSettings::kVirtual);
   ~TelnetCodec();
   TelnetCodec(const TelnetCodec&) = delete;
   TelnetCodec& operator=(const TelnetCodec&) = delete;
@@ -38,6 +40,10 @@ class TelnetCodec {
   std::string TakeOutput();
 
   uint64_t discarded_data_bytes() const { return discarded_; }
+  // RFC 2217 requests to set a port parameter so far (0 in telnet mode).
+  uint64_t port_requests() const { return rfc2217_ ? rfc2217_->set_requests() : 0; }
+  // The client's virtual port settings, for logs (empty in telnet mode).
+  std::string PortSummary() const { return rfc2217_ ? rfc2217_->Describe() : std::string(); }
   // libtelnet reported a fatal protocol error; the session should close.
   bool failed() const { return failed_; }
 

@@ -2,6 +2,7 @@
 // fed a telegram file in a loop. Prints "PORT <n>" once listening, exits
 // after a time limit. For black-box tests with real clients (pyserial).
 //   hub_harness raw|telnet|rfc2217 FILE [interval_ms=100] [max_seconds=30]
+//               [port_settings=virtual|fixed]
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <uv.h>
@@ -46,7 +47,9 @@ int ParseInt(const char* text, int fallback) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s raw|telnet|rfc2217 FILE [interval_ms] [max_seconds]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s raw|telnet|rfc2217 FILE [interval_ms] [max_seconds] [virtual|fixed]\n",
+                 argv[0]);
     return 2;
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("harness"));  // stdout carries PORT
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
   c.protocol = proto == "rfc2217"  ? p1::ListenerProtocol::kRfc2217
                : proto == "telnet" ? p1::ListenerProtocol::kTelnet
                                    : p1::ListenerProtocol::kRaw;
+  if (argc > 5 && std::string_view(argv[5]) == "fixed") c.port_settings = p1::PortSettings::kFixed;
   std::ifstream in(argv[2], std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "cannot read %s\n", argv[2]);

@@ -1,8 +1,13 @@
 // Loop tests of the fan-out proxy on 127.0.0.1 / ::1 with ephemeral ports.
 #include "proxy/hub.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <vector>
@@ -333,6 +338,165 @@ TEST_CASE("client input is discarded and a telnet client's negotiation is answer
                       5000, [&] { tel.Drain(); raw.Drain(); }));
   CHECK(raw.got().empty());
   CHECK(hub->Stats()[0].clients == 1);
+}
+
+TEST_CASE("a client that closes or resets ends only its own session and is counted by reason") {
+  LoopFixture f;
+  auto hub = StartHub(f, {MakeListener(), MakeListener(ListenerProtocol::kTelnet)});
+  const auto ports = hub->BoundPorts();
+  Client stays(ports[0]);
+  auto closes = std::make_unique<Client>(ports[0]);
+  Client resets(ports[0]);
+  Client telnet_resets(ports[1]);  // its greeting may meet the RST: EPIPE/ECONNRESET
+  REQUIRE(
+      f.PumpUntil([&] { return hub->Stats()[0].clients == 3 && hub->Stats()[1].clients == 1; }));
+  closes.reset();
+  resets.Reset();
+  telnet_resets.Reset();
+  REQUIRE(f.PumpUntil([&] {
+    const auto s = hub->Stats();
+    return s[0].disconnects_closed == 1 && s[0].disconnects_error == 1 &&
+           s[1].disconnects_error + s[1].disconnects_closed == 1 && s[0].clients == 1;
+  }));
+  const std::string text = test::CorpusTelegrams().front();
+  hub->OnTelegram(MakeTelegram(text));
+  REQUIRE(f.PumpUntil([&] { return stays.got() == text; }, 5000, [&] { stays.Drain(); }));
+  CHECK(hub->Stats()[0].kicked == 0);
+}
+
+TEST_CASE(
+    "replay_last skips a telegram the client's address was already sent, new addresses get it") {
+  LoopFixture f;
+  ListenerConfig c = MakeListener();
+  c.replay_last = true;
+  auto hub = StartHub(f, {c});
+  const uint16_t port = hub->BoundPorts()[0];
+  const auto corpus = test::CorpusTelegrams();
+  const std::string& a = corpus[0];
+  const std::string& b = corpus[1];
+  const std::string& c3 = corpus[2];
+  auto clients = [&] { return hub->Stats()[0].clients; };
+  auto receive = [&](Client& client, const std::string& want) {
+    return f.PumpUntil([&] { return client.got().size() >= want.size(); }, 5000,
+                       [&] { client.Drain(); });
+  };
+
+  // 127.0.0.1 receives A live, then goes away (a reconnect-per-reading client).
+  auto first = std::make_unique<Client>(port, "127.0.0.1", 0, "127.0.0.1");
+  REQUIRE(first->connected());
+  REQUIRE(f.PumpUntil([&] { return clients() == 1; }));
+  hub->OnTelegram(MakeTelegram(a));
+  REQUIRE(receive(*first, a));
+  CHECK(first->got() == a);
+  first.reset();
+  REQUIRE(f.PumpUntil([&] { return clients() == 0; }));
+
+  // It reconnects: A is not sent again.
+  Client again(port, "127.0.0.1", 0, "127.0.0.1");
+  REQUIRE(f.PumpUntil([&] { return clients() == 1; }));
+  // Other addresses never got A: they get it at once.
+  Client other(port, "127.0.0.1", 0, "127.0.0.2");
+  auto third = std::make_unique<Client>(port, "127.0.0.1", 0, "127.0.0.3");
+  REQUIRE(receive(other, a));
+  REQUIRE(receive(*third, a));
+  CHECK(other.got() == a);
+  CHECK(third->got() == a);
+  third.reset();  // 127.0.0.3 leaves before B
+  REQUIRE(f.PumpUntil([&] { return clients() == 2; }));
+
+  hub->OnTelegram(MakeTelegram(b));
+  REQUIRE(receive(again, b));
+  CHECK(again.got() == b);  // the first bytes after the reconnect are B, not A
+  REQUIRE(receive(other, a + b));
+  CHECK(other.got() == a + b);
+
+  // 127.0.0.3 never saw B: it is replayed on reconnect.
+  Client third_again(port, "127.0.0.1", 0, "127.0.0.3");
+  REQUIRE(receive(third_again, b));
+  CHECK(third_again.got() == b);
+  // 127.0.0.1 got B live on a session that is still open: a second
+  // connection from it waits for the next telegram.
+  Client again_twice(port, "127.0.0.1", 0, "127.0.0.1");
+  REQUIRE(f.PumpUntil([&] { return clients() == 4; }));
+  hub->OnTelegram(MakeTelegram(c3));
+  REQUIRE(receive(again_twice, c3));
+  CHECK(again_twice.got() == c3);
+  REQUIRE(receive(again, b + c3));
+  CHECK(again.got() == b + c3);
+}
+
+// Closes the descriptors it holds and restores RLIMIT_NOFILE, also when a
+// REQUIRE fails half-way.
+struct FdPressure {
+  rlimit saved{};
+  std::vector<int> fillers;
+  FdPressure() { getrlimit(RLIMIT_NOFILE, &saved); }
+  ~FdPressure() {
+    for (int fd : fillers) ::close(fd);
+    setrlimit(RLIMIT_NOFILE, &saved);
+  }
+  // Takes every free descriptor under a lowered limit.
+  bool Exhaust(rlim_t limit) {
+    rlimit low = saved;
+    low.rlim_cur = std::min(saved.rlim_cur, limit);
+    if (setrlimit(RLIMIT_NOFILE, &low) != 0) return false;
+    while (true) {
+      const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return errno == EMFILE;
+      fillers.push_back(fd);
+    }
+  }
+  void Release(size_t n) {
+    for (; n > 0 && !fillers.empty(); --n) {
+      ::close(fillers.back());
+      fillers.pop_back();
+    }
+  }
+};
+
+TEST_CASE(
+    "out of file descriptors: clients are refused, counted, and served again once fds are free") {
+  LoopFixture f;
+  auto hub = StartHub(f, {MakeListener()});
+  const uint16_t port = hub->BoundPorts()[0];
+  std::vector<std::unique_ptr<Client>> refused;
+  bool exhausted = false;
+  bool all_connected = true;
+  bool all_counted = true;
+  {
+    // No Catch assertion while no descriptor is free: sanitizer checks
+    // inside them need one (UBSan's vptr check opens a pipe).
+    FdPressure fds;
+    exhausted = fds.Exhaust(512);
+    // Each client takes the one descriptor freed for it, so the listener has
+    // none left to accept with.
+    for (int i = 0; exhausted && i < 3; ++i) {
+      fds.Release(1);
+      refused.push_back(std::make_unique<Client>(port));
+      all_connected = all_connected && refused.back()->connected();
+      all_counted = all_counted && f.PumpUntil([&] {
+        return hub->Stats()[0].rejected_fds == static_cast<uint64_t>(i + 1);
+      });
+    }
+  }
+  REQUIRE(exhausted);
+  REQUIRE(all_connected);
+  REQUIRE(all_counted);
+  // Refused clients see their connection end rather than hang in the backlog.
+  for (auto& c : refused) {
+    REQUIRE(f.PumpUntil([&] { return c->eof(); }, 5000, [&] { c->Drain(); }));
+  }
+  CHECK(hub->Stats()[0].accepted == 0);
+  CHECK(hub->Stats()[0].clients == 0);
+
+  // With descriptors free again the listener serves a new client.
+  refused.clear();
+  Client served(port);
+  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 1; }));
+  const std::string text = test::CorpusTelegrams().front();
+  hub->OnTelegram(MakeTelegram(text));
+  REQUIRE(f.PumpUntil([&] { return served.got() == text; }, 5000, [&] { served.Drain(); }));
+  CHECK(hub->Stats()[0].rejected_fds == 3);
 }
 
 }  // namespace

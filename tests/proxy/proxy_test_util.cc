@@ -91,7 +91,7 @@ bool LoopFixture::PumpUntil(const std::function<bool()>& done, int timeout_ms,
   }
 }
 
-Client::Client(uint16_t port, const char* host, int rcvbuf) {
+Client::Client(uint16_t port, const char* host, int rcvbuf, const char* source) {
   const bool v6 = std::strchr(host, ':') != nullptr;
   fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;
@@ -104,6 +104,16 @@ Client::Client(uint16_t port, const char* host, int rcvbuf) {
     ::inet_pton(AF_INET6, host, &a.sin6_addr);
     r = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
   } else {
+    if (source != nullptr) {
+      sockaddr_in s{};
+      s.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &s.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&s), sizeof(s)) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        return;
+      }
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -138,6 +148,14 @@ bool Client::Drain() {
 
 void Client::Send(const std::string& bytes) {
   if (fd_ >= 0) (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+}
+
+void Client::Reset() {
+  if (fd_ < 0) return;
+  const linger l{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  ::close(fd_);
+  fd_ = -1;
 }
 
 std::string StripTelnet(const std::string& in) {

@@ -46,8 +46,10 @@ class LoopFixture {
 // A loopback TCP client on a non-blocking socket.
 class Client {
  public:
-  // rcvbuf > 0 sets SO_RCVBUF before connecting (a client that reads slowly).
-  Client(uint16_t port, const char* host = "127.0.0.1", int rcvbuf = 0);
+  // rcvbuf > 0 sets SO_RCVBUF before connecting (a client that reads slowly);
+  // `source` binds the client's own address first (127.0.0.2 is loopback too).
+  Client(uint16_t port, const char* host = "127.0.0.1", int rcvbuf = 0,
+         const char* source = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -55,8 +57,12 @@ class Client {
   // Reads whatever is available; returns true if any byte arrived.
   bool Drain();
   void Send(const std::string& bytes);
+  // Closes with an RST instead of a FIN (SO_LINGER 0).
+  void Reset();
   const std::string& got() const { return got_; }
   bool eof() const { return eof_; }
+  // No socket could be made (e.g. out of file descriptors).
+  bool failed() const { return fd_ < 0; }
 
  private:
   int fd_ = -1;
