@@ -19,6 +19,47 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
+bool IsHex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+
+// "key" or "aad_key" when line `line` (1-based) of `text` assigns one of
+// them, else empty.
+std::string_view KeyNameOnLine(std::string_view text, uint32_t line) {
+  size_t pos = 0;
+  for (uint32_t i = 1; i < line && pos != std::string_view::npos; ++i) {
+    pos = text.find('\n', pos);
+    if (pos != std::string_view::npos) ++pos;
+  }
+  if (pos == std::string_view::npos || pos > text.size()) return {};
+  std::string_view l = text.substr(pos, text.find('\n', pos) - pos);
+  while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);
+  for (std::string_view name : {"aad_key", "key"}) {
+    if (l.substr(0, name.size()) != name) continue;
+    std::string_view rest = l.substr(name.size());
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+    if (!rest.empty() && rest.front() == '=') return name;
+  }
+  return {};
+}
+
+// Replaces every run of 8 or more hex digits (a key, or most of one) with
+// "<redacted>": no error text may carry key material.
+std::string RedactHexRuns(std::string_view in) {
+  std::string out;
+  size_t i = 0;
+  while (i < in.size()) {
+    size_t j = i;
+    while (j < in.size() && IsHex(in[j])) ++j;
+    if (j - i >= 8) {
+      out += "<redacted>";
+    } else {
+      out.append(in.substr(i, j - i));
+    }
+    if (j < in.size()) out.push_back(in[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 class ConfigReader {
  public:
   ConfigReader(std::string_view source, std::string* err) : source_(source), err_(err) {}
@@ -228,7 +269,7 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
   if (!CheckKeys(t,
                  {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
                   "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
-                  "max_telegram_bytes", "trace_file", "listeners"},
+                  "silence_timeout", "max_telegram_bytes", "trace_file", "listeners"},
                  "in [[meters]]")) {
     return false;
   }
@@ -244,6 +285,13 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
       !GetDuration(t, "stale_after", false, &m->stale_after) ||
       !GetInt(t, "max_telegram_bytes", 1024, 1 << 20, &m->max_telegram_bytes)) {
     return false;
+  }
+  m->silence_timeout = 2 * m->stale_after;
+  if (const toml::node* n = t.get("silence_timeout")) {
+    if (m->source != SourceKind::kTcp) {
+      return Fail(n->source(), "'silence_timeout' applies only to tcp meters");
+    }
+    if (!GetDuration(t, "silence_timeout", true, &m->silence_timeout)) return false;
   }
   bool has_trace = false;
   if (!GetString(t, "trace_file", &m->trace_file, &has_trace)) return false;
@@ -308,8 +356,9 @@ bool ConfigReader::ReadSource(const toml::table& t, MeterConfig* m) {
     m->source = SourceKind::kSimulate;
     if (!GetString(t, "simulate", &m->simulate)) return false;
     if (!IsSimulateVariant(m->simulate)) {
-      return Fail(first->source(), "unknown simulate variant '" + m->simulate +
-                                       "' (dsmr2 | dsmr4 | dsmr5 | be | lu | se | q3d)");
+      return Fail(first->source(),
+                  "unknown simulate variant '" + m->simulate +
+                      "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at)");
     }
   }
   const toml::node* rate = t.get("rate");
@@ -326,6 +375,9 @@ bool ConfigReader::ReadSource(const toml::table& t, MeterConfig* m) {
 }
 
 bool ConfigReader::ReadSerialSettings(const toml::table& t, MeterConfig* m) {
+  // A simulated meter is the variant it simulates: its preset (serial
+  // settings reported to RFC 2217 clients, CRC policy) follows the variant.
+  if (m->source == SourceKind::kSimulate) m->preset = m->simulate;
   if (!GetString(t, "preset", &m->preset)) return false;
   if (!PresetSerialSettings(m->preset, &m->serial_settings)) {
     return Fail(t.get("preset")->source(),
@@ -376,18 +428,21 @@ bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
 bool ConfigReader::ReadListener(const toml::table& t, ListenerConfig* l) {
   if (!CheckKeys(t,
                  {"listen", "protocol", "max_clients", "kick_old", "allow", "payload",
-                  "replay_last", "min_interval", "queue_bytes", "stuck_timeout"},
+                  "replay_last", "min_interval", "queue_bytes", "stuck_timeout", "port_settings"},
                  "in [[meters.listeners]]")) {
     return false;
   }
   if (t.get("listen") == nullptr) return Fail(t.source(), "listener without 'listen'");
   std::string protocol;
   std::string payload;
+  std::string port_settings;
   bool has_protocol = false;
   bool has_payload = false;
+  bool has_port_settings = false;
   if (!GetAddress(t, "listen", true, &l->listen) ||
       !GetString(t, "protocol", &protocol, &has_protocol) ||
       !GetString(t, "payload", &payload, &has_payload) ||
+      !GetString(t, "port_settings", &port_settings, &has_port_settings) ||
       !GetInt(t, "max_clients", 1, 10'000, &l->max_clients) ||
       !GetBool(t, "kick_old", &l->kick_old) || !GetBool(t, "replay_last", &l->replay_last) ||
       !GetDuration(t, "min_interval", true, &l->min_interval) ||
@@ -402,6 +457,15 @@ bool ConfigReader::ReadListener(const toml::table& t, ListenerConfig* l) {
   if (has_payload && !ParsePayload(payload, &l->payload)) {
     return Fail(t.get("payload")->source(),
                 "unknown payload '" + payload + "' (telegrams | bytes)");
+  }
+  if (has_port_settings) {
+    const toml::node* n = t.get("port_settings");
+    if (!ParsePortSettings(port_settings, &l->port_settings)) {
+      return Fail(n->source(), "unknown port_settings '" + port_settings + "' (virtual | fixed)");
+    }
+    if (l->protocol != ListenerProtocol::kRfc2217) {
+      return Fail(n->source(), "'port_settings' applies only to rfc2217 listeners");
+    }
   }
   const toml::node* allow = t.get("allow");
   if (allow == nullptr) return true;
@@ -432,7 +496,13 @@ bool ParseConfig(std::string_view toml_text, std::string_view source_name, Gatew
   } catch (const toml::parse_error& e) {
     std::string what(e.description());
     for (char& c : what) c = c == '\n' ? ' ' : c;  // the contract is one line
-    *err = Location(source_name, e.source().begin.line, e.source().begin.column) + what;
+    const uint32_t line = e.source().begin.line;
+    // toml++ quotes the offending text; on a key line that is key material.
+    const std::string_view key = KeyNameOnLine(toml_text, line);
+    what = key.empty() ? RedactHexRuns(what)
+                       : "bad value for '" + std::string(key) +
+                             "' (write it as a quoted string of 32 hex digits)";
+    *err = Location(source_name, line, e.source().begin.column) + what;
     return false;
   } catch (const std::exception& e) {  // e.g. bad_alloc: still one line, never a crash
     *err = std::string(source_name) + ": " + e.what();

@@ -37,6 +37,10 @@ struct Cidr {
 
 enum class ListenerProtocol { kRaw, kTelnet, kRfc2217 };
 enum class Payload { kTelegrams, kBytes };
+// What an rfc2217 listener does with a client's port settings: kVirtual
+// accepts and echoes them per client (the meter port never changes), kFixed
+// refuses them by answering with the meter port's real settings.
+enum class PortSettings { kVirtual, kFixed };
 
 struct ListenerConfig {
   SocketAddress listen;
@@ -49,6 +53,7 @@ struct ListenerConfig {
   Millis min_interval{0};
   size_t queue_bytes = 65536;
   Millis stuck_timeout{60000};  // a client that cannot take a byte this long is dropped
+  PortSettings port_settings = PortSettings::kVirtual;  // rfc2217 listeners only
 
   bool operator==(const ListenerConfig&) const;
 };
@@ -70,13 +75,16 @@ struct MeterConfig {
   SourceKind source = SourceKind::kSimulate;
   std::string serial;        // device path
   SocketAddress tcp;         // remote host:port
-  std::string simulate;      // dsmr2 | dsmr4 | dsmr5 | be | lu | se | q3d
+  std::string simulate;      // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at
   double simulate_rate_hz = 0;  // 0: the variant's real interval
   std::string preset = "dsmr5";  // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto
   SerialSettings serial_settings;  // preset, then overrides
   std::optional<std::array<uint8_t, 16>> key;
   std::optional<std::array<uint8_t, 16>> aad_key;
   Millis stale_after{30000};
+  // tcp sources: reconnect after this long without a byte; 0 = never.
+  // Default: 2 * stale_after.
+  Millis silence_timeout{60000};
   size_t max_telegram_bytes = 16384;
   std::string trace_file;    // optional raw byte trace
   std::vector<ListenerConfig> listeners;

@@ -45,6 +45,9 @@ void DumpListener(const ListenerConfig& l, std::string* out) {
   o += "  min_interval = " + TomlQuote(FormatDuration(l.min_interval)) + "\n";
   o += "  queue_bytes = " + std::to_string(l.queue_bytes) + "\n";
   o += "  stuck_timeout = " + TomlQuote(FormatDuration(l.stuck_timeout)) + "\n";
+  if (l.protocol == ListenerProtocol::kRfc2217) {
+    o += "  port_settings = " + TomlQuote(PortSettingsName(l.port_settings)) + "\n";
+  }
 }
 
 void DumpMeter(const MeterConfig& m, std::string* out) {
@@ -86,6 +89,9 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
   if (m.key) o += "key = \"<redacted>\"\n";
   if (m.aad_key) o += "aad_key = \"<redacted>\"\n";
   o += "stale_after = " + TomlQuote(FormatDuration(m.stale_after)) + "\n";
+  if (m.source == SourceKind::kTcp) {
+    o += "silence_timeout = " + TomlQuote(FormatDuration(m.silence_timeout)) + "\n";
+  }
   o += "max_telegram_bytes = " + std::to_string(m.max_telegram_bytes) + "\n";
   if (!m.trace_file.empty()) o += "trace_file = " + TomlQuote(m.trace_file) + "\n";
   for (const ListenerConfig& l : m.listeners) DumpListener(l, out);

@@ -225,9 +225,18 @@ bool ParsePayload(std::string_view text, Payload* out) {
   return ParseByName(text, kAll, &PayloadName, out);
 }
 
+std::string_view PortSettingsName(PortSettings p) {
+  return p == PortSettings::kFixed ? "fixed" : "virtual";
+}
+
+bool ParsePortSettings(std::string_view text, PortSettings* out) {
+  static constexpr PortSettings kAll[] = {PortSettings::kVirtual, PortSettings::kFixed};
+  return ParseByName(text, kAll, &PortSettingsName, out);
+}
+
 bool IsSimulateVariant(std::string_view v) {
-  static constexpr std::string_view kVariants[] = {"dsmr2", "dsmr4", "dsmr5", "be",
-                                                   "lu",    "se",    "q3d"};
+  static constexpr std::string_view kVariants[] = {"dsmr2", "dsmr3", "dsmr4", "dsmr5", "be",
+                                                   "lu",    "se",    "q3d",   "at"};
   for (std::string_view k : kVariants) {
     if (v == k) return true;
   }

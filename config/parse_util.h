@@ -40,6 +40,8 @@ std::string_view ProtocolName(ListenerProtocol p);  // "raw" | "telnet" | "rfc22
 bool ParseProtocol(std::string_view text, ListenerProtocol* out);
 std::string_view PayloadName(Payload p);  // "telegrams" | "bytes"
 bool ParsePayload(std::string_view text, Payload* out);
+std::string_view PortSettingsName(PortSettings p);  // "virtual" | "fixed"
+bool ParsePortSettings(std::string_view text, PortSettings* out);
 
 // Simulated meter variants the runtime provides.
 bool IsSimulateVariant(std::string_view v);

@@ -71,16 +71,28 @@ constexpr FamilySpec kSpecs[] = {
      "Capture time of the M-Bus device's reading (0-n:24.2.x), Unix seconds."},
     {"p1gateway_telegrams_total", kC, "Valid telegrams received (CRC valid or absent)."},
     {"p1gateway_telegram_errors_total", kC,
-     "Telegrams rejected or flagged, by reason: crc, parse, overflow, truncated, decrypt, timeout."},
+     "Telegrams rejected or flagged, by reason: crc, crc_missing (a meter that sends CRCs sent "
+     "none), malformed (line noise framed like a telegram), parse, overflow, truncated, decrypt, "
+     "timeout (stale_after without a telegram)."},
     {"p1gateway_source_reconnects_total", kC, "Times the meter's source (serial port or TCP) was reopened."},
     {"p1gateway_source_connected", kG, "1 while the meter's source is open."},
+    {"p1gateway_source_silences_total", kC,
+     "Times a TCP source was closed and reconnected because it sent nothing for silence_timeout."},
     {"p1gateway_received_bytes_total", kC, "Bytes read from the meter's source."},
     {"p1gateway_clients", kG, "Clients connected to a proxy listener."},
     {"p1gateway_client_dropped_telegrams_total", kC, "Telegrams a slow client lost (its queue was full)."},
     {"p1gateway_client_dropped_chunks_total", kC,
      "Byte chunks a slow client lost in transparent (payload = bytes) mode."},
-    {"p1gateway_client_rejected_total", kC, "Connections refused, by reason: max_clients, allow."},
+    {"p1gateway_client_rejected_total", kC,
+     "Connections refused, by reason: max_clients, allow, fds (out of file descriptors)."},
     {"p1gateway_client_kicked_total", kC, "Clients disconnected by kick_old or because they were stuck."},
+    {"p1gateway_client_disconnects_total", kC,
+     "Client connections that ended from the client's side, by reason: closed (orderly close), "
+     "error (reset, broken pipe or another socket error)."},
+    {"p1gateway_client_port_requests_total", kC,
+     "RFC 2217 requests to set port parameters (baud rate, data size, parity, stop bits, flow "
+     "control, DTR/RTS/BREAK); port_settings = \"virtual\" accepts them per client, \"fixed\" "
+     "refuses them."},
     {"p1gateway_client_sent_bytes_total", kC, "Bytes sent to a listener's clients."},
     {"p1gateway_build_info", kG, "Build of the gateway, value 1."},
 };

@@ -17,8 +17,10 @@ constexpr std::array<std::string_view, 12> kReservedLabels{
     "meter",   "phase",        "tariff",     "quadrant", "channel", "device_type",
     "reason",  "equipment_id", "dsmr_version", "header", "listener", "version"};
 
-constexpr std::array<std::pair<const char*, uint64_t MeterCounters::*>, 6> kErrorReasons{{
+constexpr std::array<std::pair<const char*, uint64_t MeterCounters::*>, 8> kErrorReasons{{
     {"crc", &MeterCounters::crc_errors},
+    {"crc_missing", &MeterCounters::crc_missing_errors},
+    {"malformed", &MeterCounters::malformed_errors},
     {"parse", &MeterCounters::parse_errors},
     {"overflow", &MeterCounters::overflow_errors},
     {"truncated", &MeterCounters::truncated_errors},
@@ -35,6 +37,7 @@ void AppendGatewayMetrics(const MeterSnapshot& m, const Labels& base, FamilySet*
     out->Add(Fam::kTelegramErrors, base, {{"reason", reason}}, D(c.*field));
   }
   out->Add(Fam::kSourceReconnects, base, {}, D(c.reconnects));
+  out->Add(Fam::kSourceSilences, base, {}, D(c.silence_reconnects));
   out->Add(Fam::kSourceConnected, base, {}, m.source_connected ? 1 : 0);
   out->Add(Fam::kReceivedBytes, base, {}, D(c.received_bytes));
   for (const ListenerStats& l : m.listeners) {
@@ -44,7 +47,15 @@ void AppendGatewayMetrics(const MeterSnapshot& m, const Labels& base, FamilySet*
     out->Add(Fam::kClientDroppedChunks, base, {listener}, D(l.dropped_chunks));
     out->Add(Fam::kClientRejected, base, {listener, {"reason", "max_clients"}}, D(l.rejected_max_clients));
     out->Add(Fam::kClientRejected, base, {listener, {"reason", "allow"}}, D(l.rejected_allow));
+    out->Add(Fam::kClientRejected, base, {listener, {"reason", "fds"}}, D(l.rejected_fds));
     out->Add(Fam::kClientKicked, base, {listener}, D(l.kicked));
+    out->Add(Fam::kClientDisconnects, base, {listener, {"reason", "closed"}},
+             D(l.disconnects_closed));
+    out->Add(Fam::kClientDisconnects, base, {listener, {"reason", "error"}},
+             D(l.disconnects_error));
+    if (l.protocol == "rfc2217") {
+      out->Add(Fam::kClientPortRequests, base, {listener}, D(l.port_requests));
+    }
     out->Add(Fam::kClientSentBytes, base, {listener}, D(l.bytes_sent));
   }
 }

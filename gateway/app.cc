@@ -71,49 +71,50 @@ bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
   return true;
 }
 
+namespace {
+
+// A meter's own settings, apart from its listeners (diffed one by one).
+bool SameMeter(MeterConfig a, MeterConfig b) {
+  a.listeners.clear();
+  b.listeners.clear();
+  return a == b;
+}
+
+// Whether `l` can stay as it is for a listener configured as `c` on a meter
+// with serial settings `serial` (only RFC 2217 clients see those).
+bool SameListener(const Listener& l, const ListenerConfig& c, const SerialSettings& serial) {
+  return l.config() == c && (c.protocol != ListenerProtocol::kRfc2217 || l.serial() == serial);
+}
+
+}  // namespace
+
+// What a reload does to one meter of the new config, prepared before
+// anything running is touched.
+struct App::MeterPlan {
+  const MeterConfig* config = nullptr;
+  Entry* old = nullptr;                          // running entry of that name
+  std::vector<const Listener*> keep;             // old listeners that stay, clients and all
+  std::vector<bool> kept;                        // per configured listener: one of `keep`
+  std::vector<std::unique_ptr<Listener>> fresh;  // bound already (their port was free)
+  std::vector<const ListenerConfig*> deferred;   // port held by an old listener that goes
+  std::unique_ptr<Meter> meter;                  // prepared replacement, if the meter changed
+};
+
 bool App::Reload(std::string* err) {
   if (config_path_.empty()) {
     *err = "no config file to reload (built-in demo)";
+    ++reload_failures_;
     return false;
   }
   GatewayConfig next;
-  if (!LoadConfigFile(config_path_, &next, err)) return false;
-  std::map<std::string, Entry> kept;
-  std::vector<const MeterConfig*> to_start;
-  for (const MeterConfig& mc : next.meters) {
-    auto it = meters_.find(mc.name);
-    if (it != meters_.end() && it->second.meter->config() == mc) {
-      kept.emplace(mc.name, std::move(it->second));
-      meters_.erase(it);
-    } else {
-      to_start.push_back(&mc);
-    }
+  std::vector<MeterPlan> plans;
+  if (!LoadConfigFile(config_path_, &next, err) || !PrepareReload(next, &plans, err)) {
+    // Nothing running was touched: listeners bound and meters prepared for
+    // the new config close with `plans`.
+    ++reload_failures_;
+    return false;
   }
-  // What is left in meters_ was changed or removed: close it before the
-  // new meters bind the same ports.
-  for (auto& [name, entry] : meters_) {
-    spdlog::info("reload: stopping meter {}", name);
-    if (exporter_ && std::none_of(next.meters.begin(), next.meters.end(),
-                                  [&](const MeterConfig& m) { return m.name == name; })) {
-      exporter_->Remove(name);
-    }
-  }
-  // uv_close() closes a listener's fd at once (only the handle's memory is
-  // freed later), so the new meters can bind the same ports right away.
-  meters_ = std::move(kept);
-  bool ok = true;
-  for (const MeterConfig* mc : to_start) {
-    Entry e;
-    std::string merr;
-    if (!StartMeter(*mc, &e, &merr)) {
-      spdlog::error("reload: {}", merr);
-      *err = merr;
-      ok = false;
-      continue;
-    }
-    spdlog::info("reload: started meter {}", mc->name);
-    meters_.emplace(mc->name, std::move(e));
-  }
+  CommitReload(&plans);
   if (next.log_level != config_.log_level) {
     spdlog::set_level(spdlog::level::from_str(next.log_level));
   }
@@ -124,7 +125,120 @@ bool App::Reload(std::string* err) {
     next.metrics_enabled = config_.metrics_enabled;
   }
   config_ = std::move(next);
-  return ok;
+  ++reloads_;
+  return true;
+}
+
+// Binds every new listener whose port is free and prepares every new or
+// changed meter. Any failure leaves the running state exactly as it was.
+bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans,
+                        std::string* err) {
+  plans->resize(next.meters.size());
+  for (size_t i = 0; i < next.meters.size(); ++i) {
+    MeterPlan& plan = (*plans)[i];
+    plan.config = &next.meters[i];
+    plan.kept.assign(plan.config->listeners.size(), false);
+    auto it = meters_.find(plan.config->name);
+    if (it == meters_.end()) continue;
+    plan.old = &it->second;
+    for (size_t k = 0; k < plan.config->listeners.size(); ++k) {
+      for (const auto& l : plan.old->hub->listeners()) {
+        if (SameListener(*l, plan.config->listeners[k], plan.config->serial_settings) &&
+            std::find(plan.keep.begin(), plan.keep.end(), l.get()) == plan.keep.end()) {
+          plan.keep.push_back(l.get());
+          plan.kept[k] = true;
+          break;
+        }
+      }
+    }
+  }
+  // Ports of running listeners that the new config does not keep.
+  std::vector<uint16_t> going;
+  for (const auto& [name, entry] : meters_) {
+    const MeterPlan* plan = nullptr;
+    for (const MeterPlan& p : *plans) {
+      if (p.old == &entry) plan = &p;
+    }
+    for (const auto& l : entry.hub->listeners()) {
+      if (plan == nullptr || std::find(plan->keep.begin(), plan->keep.end(), l.get()) ==
+                                 plan->keep.end()) {
+        going.push_back(l->BoundPort());
+      }
+    }
+  }
+  for (MeterPlan& plan : *plans) {
+    const MeterConfig& mc = *plan.config;
+    for (size_t k = 0; k < mc.listeners.size(); ++k) {
+      if (plan.kept[k]) continue;
+      const ListenerConfig& c = mc.listeners[k];
+      if (c.listen.port != 0 &&
+          std::find(going.begin(), going.end(), c.listen.port) != going.end()) {
+        plan.deferred.push_back(&c);
+        continue;
+      }
+      auto l = std::make_unique<Listener>(loop_, c, mc.serial_settings);
+      if (!l->Start(err)) {
+        *err = "meter " + mc.name + ": " + *err;
+        return false;
+      }
+      plan.fresh.push_back(std::move(l));
+    }
+    if (plan.old != nullptr && SameMeter(plan.old->meter->config(), mc)) continue;
+    plan.meter = std::make_unique<Meter>(loop_, mc, this);
+    if (!plan.meter->Prepare(err)) {
+      *err = "meter " + mc.name + ": " + *err;
+      return false;
+    }
+  }
+  return true;
+}
+
+// Applies prepared plans: closes what goes, binds ports that it freed, swaps
+// changed meters. Only a port taken by someone else between the close and
+// the bind can still fail here; that listener is then missing and logged.
+void App::CommitReload(std::vector<MeterPlan>* plans) {
+  for (auto it = meters_.begin(); it != meters_.end();) {
+    const bool stays = std::any_of(plans->begin(), plans->end(),
+                                   [&](const MeterPlan& p) { return p.old == &it->second; });
+    if (stays) {
+      ++it;
+      continue;
+    }
+    spdlog::info("reload: stopping meter {}", it->first);
+    if (exporter_) exporter_->Remove(it->first);
+    it = meters_.erase(it);
+  }
+  for (MeterPlan& plan : *plans) {
+    if (plan.old != nullptr) plan.old->hub->Retain(plan.keep);
+  }
+  for (MeterPlan& plan : *plans) {
+    const MeterConfig& mc = *plan.config;
+    Entry fresh_entry;
+    Entry* entry = plan.old;
+    if (entry == nullptr) {
+      fresh_entry.hub = std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{},
+                                              mc.serial_settings);
+      entry = &fresh_entry;
+    }
+    for (const ListenerConfig* c : plan.deferred) {
+      auto l = std::make_unique<Listener>(loop_, *c, mc.serial_settings);
+      std::string err;
+      if (!l->Start(&err)) {
+        spdlog::error("reload: meter {}: {}", mc.name, err);
+        continue;
+      }
+      plan.fresh.push_back(std::move(l));
+    }
+    for (auto& l : plan.fresh) entry->hub->Add(std::move(l));
+    if (plan.meter) {
+      spdlog::info("reload: {} meter {}", plan.old ? "restarting" : "starting", mc.name);
+      entry->meter = std::move(plan.meter);  // the old meter closes its source here
+      entry->meter->AddSink(entry->hub.get());
+      entry->meter->Run();
+    }
+    if (entry == &fresh_entry) meters_.emplace(mc.name, std::move(fresh_entry));
+    Publish(meters_.at(mc.name));
+  }
 }
 
 void App::Shutdown() {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "gateway/meter.h"
@@ -30,8 +31,12 @@ class App : public MeterObserver {
   // Binds every listener and the metrics port, starts every meter. False with
   // *err on a startup error (port in use, unopenable trace file).
   bool Start(std::string* err);
-  // Re-reads config_path; on a bad file logs the error and keeps running.
+  // Re-reads config_path and applies it fully, or (bad file, a port in use,
+  // an unwritable trace file) not at all: the running state stays. Meters
+  // and listeners that did not change keep running with their clients.
   bool Reload(std::string* err);
+  uint64_t reloads() const { return reloads_; }
+  uint64_t reload_failures() const { return reload_failures_; }
   // Closes every handle; uv_run then returns once the closes complete.
   void Shutdown();
 
@@ -49,7 +54,10 @@ class App : public MeterObserver {
   };
   static void OnSignal(uv_signal_t* handle, int signum);
   static void OnPublishTimer(uv_timer_t* timer);
+  struct MeterPlan;
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
+  bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans, std::string* err);
+  void CommitReload(std::vector<MeterPlan>* plans);
   void Publish(const Entry& entry);
 
   uv_loop_t* loop_;
@@ -60,6 +68,8 @@ class App : public MeterObserver {
   UvHandle<uv_signal_t> sigint_, sigterm_, sighup_;
   UvHandle<uv_timer_t> publish_timer_;
   bool shutting_down_ = false;
+  uint64_t reloads_ = 0;
+  uint64_t reload_failures_ = 0;
 };
 
 // Configures spdlog for stderr: no timestamps under systemd (journald adds

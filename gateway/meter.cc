@@ -4,10 +4,17 @@
 
 #include "gateway/parser.h"
 #include "gateway/serial_source.h"
+#include "gateway/telegram_shape.h"
 #include "gateway/wall_clock.h"
 
 namespace p1 {
 namespace {
+
+// Variants whose spec has no CRC line ("!" alone). Every other meter sends
+// one, so a frame without it is line noise. "auto" learns it from the meter.
+bool CrcOptional(const std::string& preset) {
+  return preset == "dsmr2" || preset == "dsmr3" || preset == "q3d" || preset == "auto";
+}
 
 FramerOptions MakeFramerOptions(const MeterConfig& c) {
   FramerOptions o;
@@ -24,6 +31,7 @@ Meter::Meter(uv_loop_t* loop, MeterConfig config, MeterObserver* observer)
       config_(std::move(config)),
       observer_(observer),
       framer_(MakeFramerOptions(config_)),
+      crc_required_(!CrcOptional(config_.preset)),
       auto_probing_(config_.preset == "auto" && config_.source == SourceKind::kSerial),
       auto_settings_(config_.serial_settings) {}
 
@@ -33,6 +41,12 @@ Meter::~Meter() {
 }
 
 bool Meter::Start(std::string* err) {
+  if (!Prepare(err)) return false;
+  Run();
+  return true;
+}
+
+bool Meter::Prepare(std::string* err) {
   if (!config_.trace_file.empty()) {
     trace_ = std::make_unique<TraceWriter>(loop_);
     if (!trace_->Open(config_.trace_file, err)) return false;
@@ -41,15 +55,18 @@ bool Meter::Start(std::string* err) {
     *err = std::string("timer: ") + uv_strerror(r);
     return false;
   }
-  uv_timer_start(stale_.get(), OnStale, static_cast<uint64_t>(config_.stale_after.count()), 0);
   source_ = MakeSource(loop_, config_, this);
   if (!source_) {
     *err = "meter " + config_.name + ": cannot create source";
     return false;
   }
+  return true;
+}
+
+void Meter::Run() {
+  uv_timer_start(stale_.get(), OnStale, static_cast<uint64_t>(config_.stale_after.count()), 0);
   spdlog::info("meter {}: {}", config_.name, source_->Describe());
   source_->Start();
-  return true;
 }
 
 void Meter::ToggleAutoSettings() {
@@ -109,6 +126,24 @@ void Meter::OnFrame(const Frame& frame) {
         spdlog::debug("meter {}: CRC mismatch, telegram dropped", config_.name);
         break;
       }
+      if (frame.crc == CrcStatus::kAbsent && crc_required_) {
+        ++counters_.crc_missing_errors;
+        spdlog::debug("meter {}: frame without CRC dropped ({} bytes)", config_.name,
+                      frame.raw.size());
+        break;
+      }
+      const char* why = nullptr;
+      if (!CheckTelegramShape(frame.plaintext, &why)) {
+        ++counters_.malformed_errors;
+        spdlog::debug("meter {}: not a telegram ({}), {} bytes dropped", config_.name, why,
+                      frame.raw.size());
+        break;
+      }
+      if (frame.crc == CrcStatus::kValid && !crc_required_) {
+        // This meter sends CRCs: from now on a frame without one is noise.
+        crc_required_ = true;
+        spdlog::debug("meter {}: sends CRCs; frames without one are dropped", config_.name);
+      }
       auto t = std::make_shared<Telegram>();
       t->raw.assign(frame.raw);
       t->plaintext.assign(frame.plaintext);
@@ -127,7 +162,8 @@ void Meter::OnFrame(const Frame& frame) {
       }
       latest_ = std::move(t);
       if (stale_) {
-        uv_timer_start(stale_.get(), OnStale, static_cast<uint64_t>(config_.stale_after.count()), 0);
+        uv_timer_start(stale_.get(), OnStale, static_cast<uint64_t>(config_.stale_after.count()),
+                       0);
       }
       for (TelegramSink* s : sinks_) s->OnTelegram(latest_);
       break;
@@ -142,6 +178,12 @@ void Meter::OnStale(uv_timer_t* timer) {
   ++self->counters_.timeouts;
   spdlog::warn("meter {}: no valid telegram for {} ms", self->config_.name,
                self->config_.stale_after.count());
+  const uint64_t hints = self->framer_.stats().encrypted_hints;
+  if (hints > self->encrypted_hints_seen_) {
+    self->encrypted_hints_seen_ = hints;
+    spdlog::warn("meter {}: the stream holds encrypted DLMS frames (0xDB) but no key is set",
+                 self->config_.name);
+  }
   if (self->auto_probing_) self->ToggleAutoSettings();
   // Keep counting timeouts while the silence lasts.
   uv_timer_start(timer, OnStale, static_cast<uint64_t>(self->config_.stale_after.count()), 0);

@@ -33,9 +33,15 @@ class Meter : public SourceListener {
   Meter(uv_loop_t* loop, MeterConfig config, MeterObserver* observer);
   ~Meter() override;
 
-  // Creates and starts the source (and trace file). False with *err on a
-  // startup error; a source that cannot open yet is not an error: it retries.
+  // Prepare() then Run(). False with *err on a startup error; a source that
+  // cannot open yet is not an error: it retries.
   bool Start(std::string* err);
+  // Everything that can fail (trace file, stale timer, source creation)
+  // without touching the device yet; a reload prepares every new meter
+  // before it stops any old one.
+  bool Prepare(std::string* err);
+  // Starts reading the source.
+  void Run();
   void AddSink(TelegramSink* sink) { sinks_.push_back(sink); }
 
   const MeterConfig& config() const { return config_; }
@@ -47,6 +53,7 @@ class Meter : public SourceListener {
   // SourceListener (also driven directly by tests).
   void OnSourceData(std::string_view bytes) override;
   void OnSourceState(bool connected, std::string_view reason) override;
+  void OnSourceSilent() override { ++counters_.silence_reconnects; }
 
  private:
   static void OnStale(uv_timer_t* timer);
@@ -67,6 +74,8 @@ class Meter : public SourceListener {
   TelegramPtr latest_;
   bool connected_ = false;
   bool ever_connected_ = false;
+  bool crc_required_ = true;  // false for variants without CRC until one arrives
+  uint64_t encrypted_hints_seen_ = 0;
   bool auto_probing_ = false;
   SerialSettings auto_settings_;  // what preset = "auto" currently tries
 };

@@ -38,7 +38,11 @@ struct ListenerStats {
   uint64_t dropped_chunks = 0;       // payload=bytes: chunks dropped for a slow client
   uint64_t rejected_max_clients = 0;
   uint64_t rejected_allow = 0;
+  uint64_t rejected_fds = 0;     // accepted and closed at once: out of file descriptors
   uint64_t kicked = 0;           // disconnected: kick_old or stuck
+  uint64_t disconnects_closed = 0;  // the client closed its end (orderly EOF)
+  uint64_t disconnects_error = 0;   // a read/write failed: reset, broken pipe, ...
+  uint64_t port_requests = 0;       // rfc2217: requests to set a port parameter
   uint64_t bytes_sent = 0;
 };
 
@@ -46,11 +50,14 @@ struct ListenerStats {
 struct MeterCounters {
   uint64_t telegrams = 0;        // CRC valid or absent
   uint64_t crc_errors = 0;
+  uint64_t crc_missing_errors = 0;  // no CRC from a meter whose variant sends one
+  uint64_t malformed_errors = 0;    // framed '/'..'!' but not shaped like a telegram
   uint64_t parse_errors = 0;     // telegrams with at least one field error
   uint64_t overflow_errors = 0;
   uint64_t truncated_errors = 0;
   uint64_t decrypt_errors = 0;
   uint64_t timeouts = 0;         // stale_after elapsed without a telegram
+  uint64_t silence_reconnects = 0;  // TCP source closed after silence_timeout without bytes
   uint64_t reconnects = 0;
   uint64_t received_bytes = 0;
 };

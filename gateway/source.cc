@@ -14,7 +14,7 @@ std::unique_ptr<Source> MakeSource(uv_loop_t* loop, const MeterConfig& config,
     case SourceKind::kSerial:
       return std::make_unique<SerialSource>(loop, config.serial, config.serial_settings, listener);
     case SourceKind::kTcp:
-      return std::make_unique<TcpSource>(loop, config.tcp, listener);
+      return std::make_unique<TcpSource>(loop, config.tcp, config.silence_timeout, listener);
     case SourceKind::kSimulate: {
       std::string err;
       // A fixed seed per meter name keeps two demo meters from moving in step.

@@ -21,6 +21,9 @@ class SourceListener {
   // connected=false after a loss (the source retries on its own); `reason`
   // is a short text for the log.
   virtual void OnSourceState(bool connected, std::string_view reason) = 0;
+  // A connected source closes itself because its peer sent nothing for too
+  // long; OnSourceState(false, ...) follows.
+  virtual void OnSourceSilent() {}
 };
 
 class Source {

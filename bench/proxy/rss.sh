@@ -8,7 +8,8 @@
 #   SOURCE pty (default) | sim (simulate = "dsmr5": no meter processes)
 #   P1GATEWAY binary (default ../../build/gateway/p1gateway)  OUT scratch dir
 #   PORT_BASE (2300; metrics on PORT_BASE + 99)
-# Prints one line: rss_kb hwm_kb anon_kb file_kb (last sample) and the run dir.
+# Prints one line: rss_kb hwm_kb anon_kb file_kb (last sample), open fds and
+# the gateway's CPU (utime + stime over DURATION, % of one core), and the run dir.
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 M=${M:-8}; C=${C:-200}; DURATION=${DURATION:-20}; SCRAPE=${SCRAPE:-2}; SOURCE=${SOURCE:-pty}
@@ -62,6 +63,8 @@ for i in $(seq 0 $((M - 1))); do
   PIDS+=($!); left=$((left - n))
 done
 echo "t_s rss_kb hwm_kb anon_kb file_kb threads" >"$RUN/mem.txt"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$GW/stat"; }  # utime + stime
+CPU0=$(cpu_ticks)
 for t in $(seq 1 "$DURATION"); do
   if [ "$SCRAPE" != 0 ] && [ $((t % SCRAPE)) -eq 0 ]; then
     curl -s -o /dev/null "http://127.0.0.1:$METRICS/metrics"
@@ -73,5 +76,7 @@ for t in $(seq 1 "$DURATION"); do
     python3 "$HERE/smaps_table.py" "$GW" >"$RUN/smaps_table.txt"; FDS=$(ls /proc/$GW/fd | wc -l); }
   sleep 1
 done
-echo "$(tail -1 "$RUN/mem.txt" | cut -d' ' -f2-5) fds=$FDS  ($(cat "$RUN/idle.txt"))"
+CPU_PCT=$(awk -v a="$CPU0" -v b="$(cpu_ticks)" -v hz="$(getconf CLK_TCK)" -v d="$DURATION" \
+          'BEGIN{printf "%.2f", (b - a) / hz / d * 100}')
+echo "$(tail -1 "$RUN/mem.txt" | cut -d' ' -f2-5) fds=$FDS cpu=${CPU_PCT}%  ($(cat "$RUN/idle.txt"))"
 echo "run dir: $RUN"

@@ -103,6 +103,20 @@ trace_file = "/var/log/p1/home.trace"
   CHECK(d.stuck_timeout == Millis(60000));
 }
 
+TEST_CASE("rfc2217 listeners give clients a virtual port unless port_settings = \"fixed\"") {
+  GatewayConfig c = Parse(kSim + R"([[meters.listeners]]
+listen = "127.0.0.1:2001"
+protocol = "rfc2217"
+[[meters.listeners]]
+listen = "127.0.0.1:2002"
+protocol = "rfc2217"
+port_settings = "fixed"
+)");
+  REQUIRE(c.meters[0].listeners.size() == 2);
+  CHECK(c.meters[0].listeners[0].port_settings == PortSettings::kVirtual);
+  CHECK(c.meters[0].listeners[1].port_settings == PortSettings::kFixed);
+}
+
 TEST_CASE("defaults apply when sections are absent") {
   GatewayConfig c = Parse(kSim);
   CHECK(c.log_level == "info");
@@ -209,8 +223,8 @@ TEST_CASE("every config error names file, line, column and the problem") {
        "t.toml:4:10: meter 'home' has both 'serial' and 'simulate'"},
       {"empty serial", m + "serial = \"\"\n", "t.toml:3:10: 'serial' must name a device"},
       {"unknown simulate variant", m + "simulate = \"dsmr9\"\n",
-       "t.toml:3:12: unknown simulate variant 'dsmr9' (dsmr2 | dsmr4 | dsmr5 | be | lu | se | "
-       "q3d)"},
+       "t.toml:3:12: unknown simulate variant 'dsmr9' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | "
+       "se | q3d | at)"},
       {"tcp source without host", m + "tcp = \":23\"\n",
        "t.toml:3:7: 'tcp': address ':23' needs a host"},
       {"tcp source bad host", m + "tcp = \"my_host:23\"\n",
@@ -277,6 +291,12 @@ TEST_CASE("every config error names file, line, column and the problem") {
        "t.toml:6:12: unknown protocol 'ssh' (raw | telnet | rfc2217)"},
       {"payload", lst + "listen = \"127.0.0.1:1\"\npayload = \"lines\"\n",
        "t.toml:6:11: unknown payload 'lines' (telegrams | bytes)"},
+      {"port_settings",
+       lst + "listen = \"127.0.0.1:1\"\nprotocol = \"rfc2217\"\n"
+             "port_settings = \"readonly\"\n",
+       "t.toml:7:17: unknown port_settings 'readonly' (virtual | fixed)"},
+      {"port_settings on raw", lst + "listen = \"127.0.0.1:1\"\nport_settings = \"fixed\"\n",
+       "t.toml:6:17: 'port_settings' applies only to rfc2217 listeners"},
       {"max_clients zero", lst + "listen = \"127.0.0.1:1\"\nmax_clients = 0\n",
        "t.toml:6:15: 'max_clients' = 0 is out of range 1..10000"},
       {"max_clients float", lst + "listen = \"127.0.0.1:1\"\nmax_clients = 1.5\n",
@@ -363,6 +383,71 @@ TEST_CASE("binary garbage and deep nesting give one error line, no crash") {
   std::string deep = "x = " + std::string(5000, '[') + std::string(5000, ']') + "\n";
   err = ErrorOf(deep);
   CHECK(err.rfind("t.toml:1:", 0) == 0);
+}
+
+}  // namespace
+}  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("no config error ever repeats key material", "[config][keys]") {
+  // Issue 8, defect 8: toml++ echoed an unquoted key in full.
+  const std::string key = "D491470F47126332B07D1923B3504188";
+  const std::string head = "[[meters]]\nname = \"lu\"\nsimulate = \"lu\"\n";
+  for (const std::string& line :
+       {"key = 0x" + key, "key = " + key, "aad_key = 0x" + key, "  key =   " + key + "FF",
+        "key = \"" + key.substr(0, 30) + "\"", "key = \"" + key + "0\"", "key = '" + key + "Z'",
+        "key = [\"" + key + "\"]", "key = \"" + key + "\" junk"}) {
+    const std::string err = ErrorOf(head + line + "\n");
+    INFO(line << " -> " << err);
+    CHECK(err.rfind("t.toml:4:", 0) == 0);
+    CHECK(err.find("D491470F4712") == std::string::npos);
+    CHECK(err.find("47126332B07D19") == std::string::npos);
+  }
+  // Inline tables put keys on other lines' text too.
+  const std::string err =
+      ErrorOf("meters = [{ name = \"x\", simulate = \"lu\", key = 0x" + key + " }]\n");
+  CHECK(err.find("D491470F4712") == std::string::npos);
+}
+
+TEST_CASE("every simulated variant is accepted and sets its own preset", "[config]") {
+  for (const char* v : {"dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at"}) {
+    INFO(v);
+    const std::string key = std::string(v) == "lu" || std::string(v) == "at"
+                                ? "key = \"D491470F47126332B07D1923B3504188\"\n"
+                                : "";
+    const GatewayConfig c =
+        Parse("[[meters]]\nname = \"m\"\nsimulate = \"" + std::string(v) + "\"\n" + key);
+    REQUIRE(c.meters.size() == 1);
+    CHECK(c.meters[0].preset == v);
+  }
+  // Issue 8, defect 9: a simulated DSMR 2.2 meter reported 115200 8N1.
+  const GatewayConfig old = Parse("[[meters]]\nname = \"m\"\nsimulate = \"dsmr2\"\n");
+  CHECK(old.meters[0].serial_settings == SerialSettings{9600, 7, Parity::kEven, 1});
+  // An explicit preset still wins.
+  const GatewayConfig explicit_preset =
+      Parse("[[meters]]\nname = \"m\"\nsimulate = \"dsmr2\"\npreset = \"dsmr5\"\n");
+  CHECK(explicit_preset.meters[0].serial_settings.baud == 115200);
+}
+
+}  // namespace
+}  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("silence_timeout defaults to twice stale_after and applies to tcp meters only",
+          "[config]") {
+  const GatewayConfig c = Parse(
+      "[[meters]]\nname = \"a\"\ntcp = \"192.0.2.1:23\"\nstale_after = \"20s\"\n"
+      "[[meters]]\nname = \"b\"\ntcp = \"192.0.2.1:24\"\nsilence_timeout = \"0s\"\n"
+      "[[meters]]\nname = \"c\"\ntcp = \"192.0.2.1:25\"\nsilence_timeout = \"90s\"\n");
+  CHECK(c.meters[0].silence_timeout == Millis(40000));
+  CHECK(c.meters[1].silence_timeout == Millis(0));
+  CHECK(c.meters[2].silence_timeout == Millis(90000));
+  CHECK(ErrorOf("[[meters]]\nname = \"s\"\nsimulate = \"dsmr5\"\nsilence_timeout = \"1m\"\n") ==
+        "t.toml:4:19: 'silence_timeout' applies only to tcp meters");
 }
 
 }  // namespace

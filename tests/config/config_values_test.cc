@@ -143,6 +143,7 @@ trace_file = "/tmp/a.trace"
   min_interval = "250ms"
   queue_bytes = 4096
   stuck_timeout = "90s"
+  port_settings = "fixed"
 [[meters]]
 name = "b"
 tcp = "dongle.lan:23"
@@ -213,6 +214,7 @@ TEST_CASE("meter and listener equality sees every field, so reload can keep unch
            {"kick_old = true", "kick_old = false", 0},
            {"min_interval = \"250ms\"", "min_interval = \"251ms\"", 0},
            {"stuck_timeout = \"90s\"", "stuck_timeout = \"91s\"", 0},
+           {"port_settings = \"fixed\"", "port_settings = \"virtual\"", 0},
            {"dongle.lan:23", "dongle.lan:24", 1},
            {"rate = 0.1", "rate = 0.2", 2},
            {"[::]:2002", "[::]:2003", 2},

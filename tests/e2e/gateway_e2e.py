@@ -6,6 +6,7 @@ import os
 import pty
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -128,8 +129,9 @@ def test_three_pty_meters(tmp):
     with running(["--config", cfg]):
         socks = [wait_for(lambda p=p: socket.create_connection(("127.0.0.1", p), timeout=1),
                           "listener %d" % p) for p in ports]
-        wait_for(lambda: "m2" in metrics(mport), "metrics")
-        time.sleep(0.3)  # the serial sources open right after the listeners
+        wait_for(lambda: all(metric_value(metrics(mport), "p1gateway_source_connected",
+                                          {"meter": "m%d" % i}) == 1 for i in range(len(meters))),
+                 "every serial source open")
         for i, m in enumerate(meters):
             m.write(b"noise\x00" + telegrams[i][:50])
             m.write(telegrams[i][50:])
@@ -180,7 +182,8 @@ def test_unplug_under_load(tmp):
             if round_ == 0:
                 os.close(meter.master)  # unplug: tty hangup
                 os.unlink(link)
-                time.sleep(0.3)
+                wait_for(lambda: metric_value(metrics(mport), "p1gateway_source_connected",
+                                              {"meter": "usb"}) == 0, "unplug seen")
                 meter = PtyMeter(link)  # replug under the same path
                 wait_for(lambda: metric_value(metrics(mport), "p1gateway_source_reconnects_total",
                                               {"meter": "usb"}) == 1, "reopen")
@@ -243,10 +246,10 @@ def test_fanout_pty(tmp):
     frame = corpus("openhab-dsmr__lu-smarty__smarty-decrypter-test.bin")
     assert b"\xff" in frame
     plain, enc = PtyMeter(os.path.join(tmp, "plain")), PtyMeter(os.path.join(tmp, "enc"))
-    p_raw, p_tel, b_raw, b_tel = (free_port() for _ in range(4))
+    p_raw, p_tel, b_raw, b_tel, mport = (free_port() for _ in range(5))
     cfg = os.path.join(tmp, "fanout.toml")
     with open(cfg, "w") as f:
-        f.write('[metrics]\nlisten = ""\n'
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n' % mport +
                 '[[meters]]\nname = "plain"\nserial = "%s"\n'
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  max_clients = 64\n  replay_last = false\n'
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  protocol = "telnet"\n  replay_last = false\n'
@@ -260,7 +263,15 @@ def test_fanout_pty(tmp):
         raw = [conn(p_raw) for _ in range(50)]
         tel = [conn(p_tel) for _ in range(10)]
         braw, btel = conn(b_raw), conn(b_tel)
-        time.sleep(0.5)  # every session accepted before the first byte
+        want = {"plain": (50, 10), "enc": (1, 1)}
+
+        def all_accepted():
+            text = metrics(mport)
+            return all(metric_value(text, "p1gateway_clients",
+                                    {"meter": m, "listener": "127.0.0.1:%d" % p}) == n
+                       for m, ports in (("plain", (p_raw, p_tel)), ("enc", (b_raw, b_tel)))
+                       for p, n in zip(ports, want[m]))
+        wait_for(all_accepted, "every session accepted before the first byte")
         stream = b"".join(telegrams[i % 3] for i in range(100))
         for i in range(100):
             plain.write(telegrams[i % 3])
@@ -355,6 +366,96 @@ def test_tcp_source(tmp):
         s.close()
 
 
+def read_telnet_telegram(sock, timeout=DEADLINE):
+    """Like read_telegram for a telnet/rfc2217 listener: negotiation removed."""
+    sock.settimeout(timeout)
+    buf = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        data = telnet_data(buf)
+        start = data.find(b"/")
+        bang = data.find(b"!", max(start, 0))
+        if start >= 0 and bang >= 0 and data.find(b"\r\n", bang) >= 0:
+            return data[start: data.find(b"\r\n", bang) + 2]
+        chunk = sock.recv(65536)
+        if not chunk:
+            fail("connection closed before a whole telegram")
+        buf += chunk
+    fail("no telegram within %ss" % timeout)
+
+
+def test_client_churn(tmp):
+    """Hundreds of clients that connect and close at once (FIN or RST), some
+    while telegrams are being written to them, end only their own sessions:
+    the gateway keeps running (no SIGPIPE), serves new clients and counts the
+    disconnects by reason."""
+    ports = {"raw": free_port(), "telnet": free_port(), "rfc2217": free_port()}
+    mport = free_port()
+    cfg = os.path.join(tmp, "churn.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "churn"\nsimulate = "dsmr5"\n'
+                'rate = 50\n' % mport)
+        for proto, port in ports.items():
+            f.write('  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  protocol = "%s"\n'
+                    '  max_clients = 500\n' % (port, proto))
+    rst = struct.pack("ii", 1, 0)
+    with running(["--config", cfg]) as proc:
+        def connect(port):
+            try:
+                return socket.create_connection(("127.0.0.1", port), timeout=5)
+            except OSError as e:
+                try:
+                    proc.wait(timeout=2)
+                    fail("gateway died (exit %d): %s" % (proc.returncode, e))
+                except subprocess.TimeoutExpired:
+                    raise e
+
+        for port in ports.values():
+            wait_for(lambda p=port: socket.create_connection(("127.0.0.1", p), timeout=1), "listener")
+        wait_for(lambda: metric_value(metrics(mport), "p1gateway_telegrams_total",
+                                      {"meter": "churn"}), "simulated telegrams")
+        for round_ in range(3):
+            for proto, port in ports.items():
+                # Connect and close at once: FIN and RST alternately.
+                for i in range(100):
+                    s = connect(port)
+                    if i % 2:
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, rst)
+                    s.close()
+                # Clients that are mid-stream when they go away.
+                batch = [connect(port) for _ in range(20)]
+                for s in batch:
+                    s.recv(1)
+                for i, s in enumerate(batch):
+                    if i % 2:
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, rst)
+                    s.close()
+                if proc.poll() is not None:
+                    fail("gateway died (exit %d) during round %d on the %s listener"
+                         % (proc.returncode, round_, proto))
+        for proto, port in ports.items():
+            s = connect(port)
+            t = read_telegram(s) if proto == "raw" else read_telnet_telegram(s)
+            if not t.startswith(b"/") or b"1-0:1.8.1(" not in t:
+                fail("%s listener: no complete telegram after the churn: %r" % (proto, t[:60]))
+            s.close()
+        if proc.poll() is not None:
+            fail("gateway died (exit %d)" % proc.returncode)
+
+        def counted():
+            text = metrics(mport)
+            by = {}
+            for proto, port in ports.items():
+                for reason in ("closed", "error"):
+                    by[(proto, reason)] = metric_value(
+                        text, "p1gateway_client_disconnects_total",
+                        {"meter": "churn", "listener": "127.0.0.1:%d" % port, "reason": reason}) or 0
+            ok = all(by[(p, "closed")] + by[(p, "error")] > 0 for p in ports) and \
+                sum(by[(p, "closed")] for p in ports) > 0 and sum(by[(p, "error")] for p in ports) > 0
+            return by if ok else None
+        print("disconnects:", wait_for(counted, "disconnect counters on /metrics"))
+
+
 def test_port_in_use(tmp):
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
@@ -382,6 +483,73 @@ def test_simulate_pty(tmp):
         fail("simulate left its pty link behind")
 
 
+def test_line_noise(tmp):
+    """Issue 8, defect 2: a MiB of random bytes on a DSMR 5 serial line was
+    framed into ~1,800 "telegrams", sent to clients and scraped as readings."""
+    good = corpus("dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt")
+    meter = PtyMeter(os.path.join(tmp, "noisy"))
+    port, mport = free_port(), free_port()
+    cfg = os.path.join(tmp, "noise.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n'
+                '[[meters]]\nname = "noisy"\nserial = "%s"\npreset = "dsmr5"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % (mport, meter.link, port))
+    m = lambda name, labels={}: metric_value(metrics(mport), name, dict({"meter": "noisy"}, **labels))
+    with running(["--config", cfg]):
+        wait_for(lambda: m("p1gateway_source_connected") == 1, "serial source open")
+        client = wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1), "listener")
+        wait_for(lambda: m("p1gateway_clients", {"listener": "127.0.0.1:%d" % port}) == 1, "client")
+        meter.write(good)
+        if read_telegram(client) != good:
+            fail("first telegram not delivered intact")
+        rng = __import__("random").Random(8)
+        noise = bytes(rng.getrandbits(8) for _ in range(1 << 20))
+        for i in range(0, len(noise), 4096):
+            meter.write(noise[i:i + 4096])
+        wait_for(lambda: m("p1gateway_received_bytes_total") >= len(good) + len(noise), "noise read")
+        meter.write(good)
+        # The client's next bytes are the next real telegram, nothing in between.
+        if read_telegram(client) != good:
+            fail("noise reached the client")
+        wait_for(lambda: m("p1gateway_telegrams_total") == 2, "second telegram counted")
+        text = metrics(mport)
+        rejected = sum(metric_value(text, "p1gateway_telegram_errors_total",
+                                    {"meter": "noisy", "reason": r}) or 0
+                       for r in ("crc", "crc_missing", "malformed", "truncated", "overflow"))
+        if rejected < 100:
+            fail("noise frames not counted: %r" % rejected)
+        if metric_value(text, "dsmr_meter_up", {"meter": "noisy"}) != 1:
+            fail("meter not up")
+        info = [l for l in text.splitlines() if l.startswith("dsmr_meter_info{")]
+        if len(info) != 1 or 'header="ISK5\\\\2M550T-1012"' not in info[0]:
+            fail("meter info header changed: %r" % info)
+        # A new client (from an address that has not had it yet) gets the real
+        # reading replayed, not noise.
+        late = socket.create_connection(("127.0.0.1", port), timeout=5,
+                                        source_address=("127.0.0.2", 0))
+        if read_telegram(late) != good:
+            fail("replay was not the last real telegram")
+
+
+def test_key_redaction(tmp):
+    """Issue 8, defect 8: an unquoted key was echoed by the TOML error text."""
+    key = "D491470F47126332B07D1923B3504188"
+    for line in ("key = 0x%s" % key, "key = %s" % key, 'aad_key = "%s0"' % key):
+        cfg = os.path.join(tmp, "key.toml")
+        with open(cfg, "w") as f:
+            f.write('[[meters]]\nname = "lu"\nsimulate = "lu"\n%s\n' % line)
+        for args in (["check-config", cfg], ["--config", cfg]):
+            r = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=10)
+            if r.returncode != 2 or "key.toml:4:" not in r.stderr:
+                fail("%s: exit %d, %r" % (line, r.returncode, r.stderr))
+            if key[2:14] in r.stderr + r.stdout:
+                fail("key material in the error: %r" % r.stderr)
+    r = subprocess.run([BIN, "parse", "--key", key[:-1], "-"], input="", capture_output=True,
+                       text=True, timeout=10)
+    if r.returncode != 2 or key[2:14] in r.stderr:
+        fail("parse --key echoed the key: %r" % r.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"three_pty_meters": lambda: test_three_pty_meters(tmp),
@@ -392,7 +560,10 @@ def main():
          "port_in_use": lambda: test_port_in_use(tmp),
          "commands": lambda: test_commands(tmp),
          "tcp_source": lambda: test_tcp_source(tmp),
-         "simulate_pty": lambda: test_simulate_pty(tmp)}[TEST]()
+         "client_churn": lambda: test_client_churn(tmp),
+         "simulate_pty": lambda: test_simulate_pty(tmp),
+         "line_noise": lambda: test_line_noise(tmp),
+         "key_redaction": lambda: test_key_redaction(tmp)}[TEST]()
     print("ok", TEST)
 
 

@@ -19,7 +19,7 @@ import urllib.request
 # gateway_e2e reads BINARY DATA_DIR from sys.argv[1:3] at import time (our
 # argv has the same shape) and keeps main() behind its __name__ guard.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_e2e import PtyMeter, fail, free_port, metrics, stop, wait_for  # noqa: E402
+from gateway_e2e import PtyMeter, fail, free_port, metric_value, metrics, stop, wait_for  # noqa: E402
 
 BIN, DATA, RULES = sys.argv[1], sys.argv[2], sys.argv[3]
 BUDGET = 30.0  # seconds for all queries; with the start/stop bounds below < ctest TIMEOUT 60
@@ -150,7 +150,9 @@ def run(tmp, exe):
     try:
         wait_for(lambda: 'meter="be"' in metrics(mport), "gateway /metrics", timeout=10)
         prom = Prometheus(exe, tmp, mport)
-        time.sleep(0.3)  # the serial sources open right after the exporter
+        wait_for(lambda: all(metric_value(metrics(mport), "p1gateway_source_connected",
+                                          {"meter": m}) == 1 for m in ("home", "be")),
+                 "both serial sources open")
         feeder = Feeder([(home, home_text), (be, be_text)])
         feeder.start()
 

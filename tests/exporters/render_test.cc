@@ -108,7 +108,16 @@ TEST_CASE("static labels are on every meter series; invalid and reserved ones ar
   l.rejected_max_clients = 2;
   l.rejected_allow = 4;
   l.dropped_chunks = 5;
+  l.rejected_fds = 6;
+  l.disconnects_closed = 7;
+  l.disconnects_error = 8;
+  l.protocol = "rfc2217";
+  l.port_requests = 9;
   m->listeners.push_back(l);
+  ListenerStats raw;
+  raw.listener = "0.0.0.0:2002";
+  raw.protocol = "raw";
+  m->listeners.push_back(raw);
   auto fams = CollectMetrics({m}, kT0, "v");
   for (const auto& f : fams) {
     CHECK(prometheus::CheckMetricName(f.name));
@@ -127,9 +136,22 @@ TEST_CASE("static labels are on every meter series; invalid and reserved ones ar
   }
   CHECK(Value(fams, "p1gateway_clients", {{"listener", "0.0.0.0:2001"}}) == 3.0);
   CHECK(Value(fams, "p1gateway_client_dropped_telegrams_total", {{"listener", "0.0.0.0:2001"}}) == 1.0);
-  CHECK(Value(fams, "p1gateway_client_rejected_total", {{"reason", "max_clients"}}) == 2.0);
-  CHECK(Value(fams, "p1gateway_client_rejected_total", {{"reason", "allow"}}) == 4.0);
+  CHECK(Value(fams, "p1gateway_client_rejected_total",
+              {{"listener", "0.0.0.0:2001"}, {"reason", "max_clients"}}) == 2.0);
+  CHECK(Value(fams, "p1gateway_client_rejected_total",
+              {{"listener", "0.0.0.0:2001"}, {"reason", "allow"}}) == 4.0);
   CHECK(Value(fams, "p1gateway_client_dropped_chunks_total", {{"listener", "0.0.0.0:2001"}}) == 5.0);
+  CHECK(Value(fams, "p1gateway_client_rejected_total",
+              {{"listener", "0.0.0.0:2001"}, {"reason", "fds"}}) == 6.0);
+  CHECK(Value(fams, "p1gateway_client_disconnects_total",
+              {{"listener", "0.0.0.0:2001"}, {"reason", "closed"}}) == 7.0);
+  CHECK(Value(fams, "p1gateway_client_disconnects_total",
+              {{"listener", "0.0.0.0:2001"}, {"reason", "error"}}) == 8.0);
+  CHECK(Value(fams, "p1gateway_client_port_requests_total", {{"listener", "0.0.0.0:2001"}}) == 9.0);
+  // Port requests exist only for rfc2217 listeners: no fake 0 for a raw one.
+  CHECK_FALSE(Value(fams, "p1gateway_client_port_requests_total", {{"listener", "0.0.0.0:2002"}}));
+  CHECK(Value(fams, "p1gateway_client_disconnects_total",
+              {{"listener", "0.0.0.0:2002"}, {"reason", "error"}}) == 0.0);
 }
 
 TEST_CASE("label values are escaped in the exposition text; meter text is kept printable") {

@@ -1,10 +1,9 @@
 // Loop tests of Meter with its real sources: pseudo-terminals as serial
 // meters, a loopback TCP server as a remote ser2net/dongle.
-#include <catch2/catch.hpp>
+#include <unistd.h>
 #include <uv.h>
 
-#include <unistd.h>
-
+#include <catch2/catch.hpp>
 #include <memory>
 #include <vector>
 
@@ -32,6 +31,24 @@ class RecordingSink : public TelegramSink {
   std::vector<TelegramPtr> telegrams;
 };
 
+// Line noise: random bytes, with enough '/' and '!' to frame ~1,800
+// "telegrams" per MiB.
+std::string Noise(size_t size, uint32_t seed) {
+  std::string out(size, '\0');
+  uint32_t s = seed;
+  for (char& c : out) {
+    s = s * 1664525u + 1013904223u;
+    c = static_cast<char>(s >> 24);
+  }
+  return out;
+}
+
+void FeedInChunks(Meter* meter, const std::string& bytes) {
+  for (size_t pos = 0; pos < bytes.size(); pos += 997) {
+    meter->OnSourceData(std::string_view(bytes).substr(pos, 997));
+  }
+}
+
 MeterConfig SerialMeter(const std::string& name, const std::string& path) {
   MeterConfig c;
   c.name = name;
@@ -52,18 +69,21 @@ TEST_CASE("several pty meters on one loop each deliver their own telegrams", "[m
     std::vector<std::unique_ptr<RecordingSink>> sinks;
     for (int i = 0; i < 3; ++i) {
       ports.push_back(std::make_unique<FakeSerial>(testing::TempPath("meter" + std::to_string(i))));
-      meters.push_back(std::make_unique<Meter>(&loop, SerialMeter("m" + std::to_string(i),
-                                                                  ports.back()->link()),
-                                               &observer));
+      meters.push_back(std::make_unique<Meter>(
+          &loop, SerialMeter("m" + std::to_string(i), ports.back()->link()), &observer));
       sinks.push_back(std::make_unique<RecordingSink>());
       meters.back()->AddSink(sinks.back().get());
       std::string err;
       REQUIRE(meters.back()->Start(&err));
     }
-    REQUIRE(RunUntil(&loop, [&] {
-      for (auto& m : meters) if (!m->connected()) return false;
-      return true;
-    }, 3000));
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          for (auto& m : meters)
+            if (!m->connected()) return false;
+          return true;
+        },
+        3000));
     // Meter i gets i+1 telegrams, with junk and a split in the middle.
     for (int i = 0; i < 3; ++i) {
       for (int k = 0; k <= i; ++k) {
@@ -71,11 +91,14 @@ TEST_CASE("several pty meters on one loop each deliver their own telegrams", "[m
         REQUIRE(ports[i]->Write(telegram.substr(100)));
       }
     }
-    REQUIRE(RunUntil(&loop, [&] {
-      for (int i = 0; i < 3; ++i)
-        if (sinks[i]->telegrams.size() < static_cast<size_t>(i + 1)) return false;
-      return true;
-    }, 5000));
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          for (int i = 0; i < 3; ++i)
+            if (sinks[i]->telegrams.size() < static_cast<size_t>(i + 1)) return false;
+          return true;
+        },
+        5000));
     for (int i = 0; i < 3; ++i) {
       CHECK(sinks[i]->telegrams.size() == static_cast<size_t>(i + 1));
       CHECK(meters[i]->counters().telegrams == static_cast<uint64_t>(i + 1));
@@ -104,22 +127,28 @@ TEST_CASE("a pty meter that vanishes and comes back under the same path keeps de
     meter.AddSink(&sink);
     std::string err;
     REQUIRE(meter.Start(&err));
-    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.connected(); }, 3000));
     REQUIRE(port.Write(telegram));
-    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 1; }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return sink.telegrams.size() == 1; }, 3000));
 
     // Half a telegram, then the device goes away: the half must not be
     // glued to what arrives after the reopen.
     REQUIRE(port.Write(telegram.substr(0, 200)));
-    RunUntil(&loop, [&] { return meter.counters().received_bytes >= telegram.size() + 200; }, 2000);
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.counters().received_bytes >= telegram.size() + 200; }, 2000));
     port.Unplug();
-    REQUIRE(RunUntil(&loop, [&] { return !meter.connected(); }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return !meter.connected(); }, 3000));
     port.Replug();
-    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 5000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.connected(); }, 5000));
     CHECK(meter.counters().reconnects == 1);
     REQUIRE(port.Write(telegram));
     REQUIRE(port.Write(telegram));
-    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 3; }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return sink.telegrams.size() == 3; }, 3000));
     for (const auto& t : sink.telegrams) CHECK(t->plaintext == telegram);
     CHECK(meter.counters().crc_errors == 0);
   }
@@ -136,11 +165,13 @@ TEST_CASE("a meter whose device does not exist keeps retrying without failing", 
     std::string err;
     REQUIRE(meter.Start(&err));
     // The first open fails at once, the retry after 0.5 s fails again.
-    REQUIRE(RunUntil(&loop, [&] { return observer.changes >= 2; }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return observer.changes >= 2; }, 3000));
     CHECK_FALSE(meter.connected());
     // The device appears later: the meter picks it up.
     FakeSerial port(path);
-    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 5000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.connected(); }, 5000));
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
 }
@@ -149,7 +180,8 @@ TEST_CASE("a meter whose device does not exist keeps retrying without failing", 
 // stopped and restarted on the same port.
 class TelegramServer {
  public:
-  TelegramServer(uv_loop_t* loop, std::string telegram) : loop_(loop), telegram_(std::move(telegram)) {}
+  TelegramServer(uv_loop_t* loop, std::string telegram)
+      : loop_(loop), telegram_(std::move(telegram)) {}
   ~TelegramServer() { Stop(); }
 
   void Start(int port) {
@@ -197,6 +229,14 @@ class TelegramServer {
   int port_ = 0;
 };
 
+MeterConfig TcpMeter(const std::string& name, const std::string& host, int port) {
+  MeterConfig c;
+  c.name = name;
+  c.source = SourceKind::kTcp;
+  c.tcp = SocketAddress{host, static_cast<uint16_t>(port)};
+  return c;
+}
+
 TEST_CASE("a TCP source reconnects after its server restarts", "[meter][loop][tcp]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -205,22 +245,21 @@ TEST_CASE("a TCP source reconnects after its server restarts", "[meter][loop][tc
     TelegramServer server(&loop, telegram);
     server.Start(0);
     CountingObserver observer;
-    MeterConfig c;
-    c.name = "remote";
-    c.source = SourceKind::kTcp;
-    c.tcp = SocketAddress{"localhost", static_cast<uint16_t>(server.port())};
-    Meter meter(&loop, c, &observer);
+    Meter meter(&loop, TcpMeter("remote", "localhost", server.port()), &observer);
     RecordingSink sink;
     meter.AddSink(&sink);
     std::string err;
     REQUIRE(meter.Start(&err));
-    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 1; }, 5000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return sink.telegrams.size() == 1; }, 5000));
 
     int port = server.port();
     server.Stop();
-    REQUIRE(RunUntil(&loop, [&] { return !meter.connected(); }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return !meter.connected(); }, 3000));
     server.Start(port);
-    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 2; }, 8000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return sink.telegrams.size() == 2; }, 8000));
     CHECK(meter.counters().reconnects == 1);
     CHECK(server.connections == 2);
     CHECK(sink.telegrams[1]->plaintext == telegram);
@@ -239,7 +278,8 @@ TEST_CASE("a meter without telegrams goes stale and counts timeouts", "[meter][l
     Meter meter(&loop, c, &observer);
     std::string err;
     REQUIRE(meter.Start(&err));
-    REQUIRE(RunUntil(&loop, [&] { return meter.counters().timeouts >= 2; }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.counters().timeouts >= 2; }, 3000));
     CHECK(meter.counters().telegrams == 0);
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
@@ -276,8 +316,9 @@ TEST_CASE("bad CRC, overflow and garbage are counted, never delivered", "[meter]
 namespace p1 {
 namespace {
 
-TEST_CASE("preset auto toggles 115200 8N1 / 9600 7E1 until a valid telegram, then stays",
-          "[meter][loop]") {
+TEST_CASE(
+    "preset auto toggles 115200 8N1 / 9600 7E1 until a valid telegram (noise is none), then stays",
+    "[meter][loop]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
   std::string telegram = testing::ReadCorpusFile(kTelegramFile);
@@ -293,21 +334,29 @@ TEST_CASE("preset auto toggles 115200 8N1 / 9600 7E1 until a valid telegram, the
     std::string err;
     REQUIRE(meter.Start(&err));
     REQUIRE(meter.DescribeSource().find("115200 8N1") != std::string::npos);
-    REQUIRE(RunUntil(&loop, [&] { return meter.DescribeSource().find("9600 7E1") != std::string::npos; },
-                     3000));
-    REQUIRE(RunUntil(&loop, [&] { return meter.DescribeSource().find("115200 8N1") != std::string::npos; },
-                     3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.DescribeSource().find("9600 7E1") != std::string::npos; }, 3000));
+    // Line noise (what a 9600 baud meter read at 115200 looks like) is no
+    // telegram: probing goes on (issue 8, defect 2).
+    FeedInChunks(&meter, Noise(256 * 1024, 11));
+    CHECK(sink.telegrams.empty());
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.DescribeSource().find("115200 8N1") != std::string::npos; },
+        3000));
     // Switching settings is not a reconnect, and the configured settings
     // (what a reload compares) are untouched.
     CHECK(meter.counters().reconnects == 0);
     CHECK(meter.config().serial_settings.baud == 115200);
-    REQUIRE(RunUntil(&loop, [&] { return meter.connected(); }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.connected(); }, 3000));
     REQUIRE(port.Write(telegram));
-    REQUIRE(RunUntil(&loop, [&] { return sink.telegrams.size() == 1; }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return sink.telegrams.size() == 1; }, 3000));
     std::string locked = meter.DescribeSource();
     // Silence now only counts timeouts; the settings stay.
     uint64_t timeouts = meter.counters().timeouts;
-    REQUIRE(RunUntil(&loop, [&] { return meter.counters().timeouts >= timeouts + 3; }, 3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return meter.counters().timeouts >= timeouts + 3; }, 3000));
     CHECK(meter.DescribeSource() == locked);
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
@@ -335,8 +384,9 @@ TEST_CASE("trace_file receives every byte the source delivered, in order", "[met
     meter.OnSourceData(junk);
     meter.OnSourceData(telegram);
     // The write is asynchronous (uv_fs_write): run the loop until it lands.
-    REQUIRE(RunUntil(&loop, [&] { return testing::ReadFile(trace).size() == junk.size() + telegram.size(); },
-                     3000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return testing::ReadFile(trace).size() == junk.size() + telegram.size(); },
+        3000));
     CHECK(testing::ReadFile(trace) == junk + telegram);
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
@@ -390,6 +440,110 @@ TEST_CASE("transparent bytes reach only the sinks that ask for them, unchanged",
     meter.OnSourceData(stream.substr(7));
     CHECK(wants.bytes == stream);
     CHECK(ignores.bytes.empty());
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+}  // namespace
+}  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("a MiB of line noise on a DSMR 5 meter delivers nothing and keeps the last reading",
+          "[meter]") {
+  // Issue 8, defect 2: noise between '/' and '!' was accepted with CRC "absent".
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    CountingObserver observer;
+    Meter meter(&loop, SerialMeter("noisy", "/nonexistent"), &observer);
+    RecordingSink sink;
+    meter.AddSink(&sink);
+    const std::string good = testing::ReadCorpusFile(kTelegramFile);
+    meter.OnSourceData(good);
+    REQUIRE(sink.telegrams.size() == 1);
+    const TelegramPtr reading = meter.latest();
+    FeedInChunks(&meter, Noise(1 << 20, 7));
+    CHECK(sink.telegrams.size() == 1);
+    CHECK(meter.latest() == reading);
+    const MeterCounters& c = meter.counters();
+    CHECK(c.telegrams == 1);
+    // Every frame the framer made of the noise is counted under a reason.
+    CHECK(c.crc_missing_errors + c.malformed_errors + c.crc_errors > 100);
+    meter.OnSourceData(good);
+    CHECK(sink.telegrams.size() == 2);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+TEST_CASE("a CRC may be absent only where the variant has none, or until the meter sent one",
+          "[meter]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    CountingObserver observer;
+    const std::string v22 = testing::ReadCorpusFile("dsmr_parser__dsmr22__iskra-mt382-v22.txt");
+    const std::string v50 = testing::ReadCorpusFile(kTelegramFile);
+    struct Case {
+      const char* preset;
+      bool v22_first_accepted;
+    };
+    for (const Case& k :
+         {Case{"dsmr2", true}, Case{"dsmr3", true}, Case{"q3d", true}, Case{"auto", true},
+          Case{"dsmr5", false}, Case{"dsmr4", false}, Case{"be", false}, Case{"lu", false}}) {
+      INFO(k.preset);
+      MeterConfig c = SerialMeter("m", "/nonexistent");
+      c.preset = k.preset;
+      Meter meter(&loop, c, &observer);
+      RecordingSink sink;
+      meter.AddSink(&sink);
+      meter.OnSourceData(v22);
+      CHECK(sink.telegrams.size() == (k.v22_first_accepted ? 1u : 0u));
+      CHECK(meter.counters().crc_missing_errors == (k.v22_first_accepted ? 0u : 1u));
+      // Once the meter has sent a CRC, frames without one are noise.
+      meter.OnSourceData(v50);
+      const size_t after_crc = sink.telegrams.size();
+      meter.OnSourceData(v22);
+      CHECK(sink.telegrams.size() == after_crc);
+      CHECK(meter.counters().crc_missing_errors >= 1);
+    }
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+}
+
+}  // namespace
+}  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("a TCP source that goes silent without closing is reconnected and counted",
+          "[meter][loop][tcp]") {
+  // Issue 8, defect 4: a hung dongle kept p1gateway_source_connected at 1 forever.
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    // Sends one telegram per connection, then nothing, and never closes.
+    TelegramServer server(&loop, testing::ReadCorpusFile(kTelegramFile));
+    server.Start(0);
+    CountingObserver observer;
+    MeterConfig c = TcpMeter("hung", "127.0.0.1", server.port());
+    c.silence_timeout = Millis(200);
+    Meter meter(&loop, c, &observer);
+    RecordingSink sink;
+    meter.AddSink(&sink);
+    std::string err;
+    REQUIRE(meter.Start(&err));
+    REQUIRE(RunUntil(
+        &loop, [&] { return sink.telegrams.size() == 1; }, 5000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return server.connections >= 2; }, 5000));
+    CHECK(meter.counters().silence_reconnects >= 1);
+    // The new connection delivers again.
+    REQUIRE(RunUntil(
+        &loop, [&] { return sink.telegrams.size() >= 2; }, 5000));
+    CHECK(meter.counters().reconnects >= 1);
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
 }

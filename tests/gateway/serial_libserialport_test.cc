@@ -49,7 +49,7 @@ TEST_CASE("libserialport opens the port, delivers telegrams and notices the hang
     CHECK(meter.DescribeSource().find("9600 7E1") != std::string::npos);
     // Chunked writes; VMIN=1 keeps an empty read from looking like a hangup.
     REQUIRE(port.Write(telegram.substr(0, 300)));
-    testing::RunUntil(&loop, [] { return false; }, 50);
+    REQUIRE(testing::RunUntil(&loop, [&] { return meter.counters().received_bytes >= 300; }, 3000));
     REQUIRE(port.Write(telegram.substr(300)));
     REQUIRE(testing::RunUntil(&loop, [&] { return sink.telegrams.size() == 1; }, 3000));
     CHECK(sink.telegrams[0]->plaintext == telegram);
