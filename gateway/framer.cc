@@ -273,10 +273,6 @@ void Framer::TrackGlo(std::string_view bytes, const Callback& on_frame) {
       if (static_cast<unsigned char>(bytes.back()) == kGloTag) {
         glo_buf_.assign(1, bytes.back());
         glo_start_ = pos_ + bytes.size() - 1;
-        // The plain framing counted the 0xDB as skipped if it was between
-        // telegrams; a frame made of it must not count it twice.
-        glo_skipped_base_ =
-            stats_.skipped_bytes - (state_ == State::kIdle || state_ == State::kSkip ? 1 : 0);
         glo_ = Glo::kHeader;
       }
       return;
@@ -311,7 +307,6 @@ void Framer::RestartGloHeader() {
     if (next == std::string::npos) break;
     glo_buf_.erase(0, next);
     glo_start_ += next;
-    glo_skipped_base_ += next;
   }
   glo_buf_.clear();
   glo_ = Glo::kIdle;
@@ -376,27 +371,28 @@ void Framer::EmitPlain(const Frame& frame, const Callback& on_frame) {
   }
   // A telegram with a valid CRC inside what looked like an encrypted frame:
   // that frame was line noise.
-  AbandonGlo("encrypted frame interrupted by a valid telegram", on_frame);
+  // The encrypted frame ends where the telegram starts (how many of the
+  // telegram's bytes were collected meanwhile depends on chunking).
+  const uint64_t end = frame.offset > glo_start_ ? frame.offset : glo_start_;
+  AbandonGlo("encrypted frame interrupted by a valid telegram", end, on_frame);
   Deliver(frame, on_frame);
 }
 
-void Framer::AbandonGlo(std::string_view why, const Callback& on_frame) {
-  Frame f;
-  f.status = FrameStatus::kTruncated;
-  f.raw = glo_buf_;
-  f.offset = glo_start_;
-  f.error = why;
+void Framer::AbandonGlo(std::string_view why, uint64_t end, const Callback& on_frame) {
   glo_ = Glo::kIdle;
-  Deliver(f, on_frame);
+  const size_t size = std::min<uint64_t>(glo_buf_.size(), end - glo_start_);
+  if (size > 0) {  // a 0xDB inside the valid telegram itself is no frame at all
+    Frame f;
+    f.status = FrameStatus::kTruncated;
+    f.raw = std::string_view(glo_buf_).substr(0, size);
+    f.offset = glo_start_;
+    f.error = why;
+    Deliver(f, on_frame);
+  }
   glo_buf_.clear();
 }
 
 void Framer::Deliver(const Frame& frame, const Callback& on_frame) {
-  // Bytes of an encrypted frame were seen by the plain framing too; what it
-  // counted as skipped since the 0xDB is in this frame instead.
-  if (!frame.raw.empty() && frame.raw.data() == glo_buf_.data()) {
-    stats_.skipped_bytes = glo_skipped_base_;
-  }
   switch (frame.status) {
     case FrameStatus::kTelegram:
       ++stats_.telegrams;
@@ -419,7 +415,7 @@ void Framer::Finish(const Callback& on_frame) {
   if (glo_ != Glo::kIdle) {
     // The stream ended inside an encrypted frame; what the plain framing
     // holds is its ciphertext.
-    AbandonGlo("stream ended inside an encrypted frame", on_frame);
+    AbandonGlo("stream ended inside an encrypted frame", glo_start_ + glo_buf_.size(), on_frame);
     Reset();
     return;
   }

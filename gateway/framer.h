@@ -62,7 +62,9 @@ struct FramerStats {
   uint64_t truncated = 0;
   uint64_t overflows = 0;
   uint64_t decrypt_errors = 0;
-  uint64_t skipped_bytes = 0;  // bytes outside any frame (junk, NUL, partial starts)
+  // Bytes outside any plain frame (junk, NUL, partial starts). With a key
+  // the bytes of encrypted frames count too: the plain framing runs under them.
+  uint64_t skipped_bytes = 0;
   // Without a key: valid DLMS general-glo-ciphering headers (0xDB ...) among
   // the skipped bytes, seen whole within one chunk. A hint that the meter
   // needs a key.
@@ -126,8 +128,9 @@ class Framer {
   // Every plain frame passes here: while an encrypted frame is being
   // collected only a CRC-valid telegram gets through (and ends it).
   void EmitPlain(const Frame& frame, const Callback& on_frame);
-  // Reports the encrypted frame being collected as kTruncated and drops it.
-  void AbandonGlo(std::string_view why, const Callback& on_frame);
+  // Reports the encrypted frame being collected, up to stream position
+  // `end`, as kTruncated and drops it.
+  void AbandonGlo(std::string_view why, uint64_t end, const Callback& on_frame);
   // Counts and hands a frame to the callback.
   void Deliver(const Frame& frame, const Callback& on_frame);
   void StartPlain(uint64_t at);
@@ -149,9 +152,7 @@ class Framer {
   uint64_t glo_start_ = 0;    // stream position of glo_buf_[0]
   uint64_t carry_pos_ = 0;    // stream position of carry_[0]
   Glo glo_ = Glo::kIdle;
-  size_t expect_ = 0;              // 0xDB frames: total length once the header is known
-  uint64_t glo_skipped_base_ = 0;  // skipped_bytes before the current 0xDB frame  // without a key:
-                                   // the last skipped byte was 0xDB
+  size_t expect_ = 0;  // 0xDB frames: total length once the header is known
   // A mid-line '/' whose next 4 bytes have not arrived yet: held back until
   // they do, so the resync decision never depends on chunk boundaries.
   std::array<char, 5> carry_{};
