@@ -21,6 +21,26 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 
 bool IsHex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 
+// Messages echo values from the file; the contract is one printable line.
+std::string OneLine(std::string_view in) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(in.size());
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7F) {
+      out.push_back(ch);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 // "key" or "aad_key" when line `line` (1-based) of `text` assigns one of
 // them, else empty.
 std::string_view KeyNameOnLine(std::string_view text, uint32_t line) {
@@ -68,7 +88,7 @@ class ConfigReader {
 
  private:
   bool Fail(const toml::source_region& where, const std::string& message) {
-    *err_ = Location(source_, where.begin.line, where.begin.column) + message;
+    *err_ = Location(source_, where.begin.line, where.begin.column) + OneLine(message);
     return false;
   }
 
@@ -495,14 +515,14 @@ bool ParseConfig(std::string_view toml_text, std::string_view source_name, Gatew
     root = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& e) {
     std::string what(e.description());
-    for (char& c : what) c = c == '\n' ? ' ' : c;  // the contract is one line
+    for (char& c : what) c = c == '\n' ? ' ' : c;
     const uint32_t line = e.source().begin.line;
     // toml++ quotes the offending text; on a key line that is key material.
     const std::string_view key = KeyNameOnLine(toml_text, line);
     what = key.empty() ? RedactHexRuns(what)
                        : "bad value for '" + std::string(key) +
                              "' (write it as a quoted string of 32 hex digits)";
-    *err = Location(source_name, line, e.source().begin.column) + what;
+    *err = Location(source_name, line, e.source().begin.column) + OneLine(what);
     return false;
   } catch (const std::exception& e) {  // e.g. bad_alloc: still one line, never a crash
     *err = std::string(source_name) + ": " + e.what();

@@ -452,3 +452,24 @@ TEST_CASE("silence_timeout defaults to twice stale_after and applies to tcp mete
 
 }  // namespace
 }  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("an error that echoes a value stays one printable line", "[config]") {
+  // Found by config_fuzz: a "\n" inside a string value broke the contract.
+  for (const std::string& text :
+       {std::string("[[meters]]\nname = \"a\"\ntcp = \"x\\n:23\"\n"),
+        std::string("[[meters]]\nname = \"a\"\nsimulate = \"dsmr\\u0001\\r\"\n"),
+        std::string("[[meters]]\nname = \"a\"\nserial = \"/dev/x\"\n  [[meters.listeners]]\n"
+                    "  listen = \"1.2.3.4\\n:1\"\n")}) {
+    const std::string err = ErrorOf(text);
+    INFO(err);
+    CHECK(err.rfind("t.toml:", 0) == 0);
+    for (char c : err) CHECK(static_cast<unsigned char>(c) >= 0x20);
+  }
+  CHECK(ErrorOf("[[meters]]\nname = \"a\"\ntcp = \"x\\n:23\"\n").find("x\\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace p1
