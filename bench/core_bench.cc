@@ -11,9 +11,9 @@
 #include <new>
 #include <string>
 
-#include "gateway/crc16.h"
-#include "gateway/framer.h"
-#include "gateway/parser.h"
+#include "gateway/core/crc16.h"
+#include "gateway/core/framer.h"
+#include "gateway/core/parser.h"
 
 namespace {
 

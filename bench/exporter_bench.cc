@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "exporters/http_server.h"
-#include "exporters/metrics_renderer.h"
-#include "gateway/parser.h"
+#include "exporters/http/http_server.h"
+#include "exporters/metrics/metrics_renderer.h"
+#include "gateway/core/parser.h"
 
 namespace {
 

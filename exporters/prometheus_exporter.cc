@@ -3,8 +3,8 @@
 #include <chrono>
 #include <utility>
 
-#include "exporters/http_server.h"
-#include "exporters/metrics_renderer.h"
+#include "exporters/http/http_server.h"
+#include "exporters/metrics/metrics_renderer.h"
 
 namespace p1 {
 namespace {

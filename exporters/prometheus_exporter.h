@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "gateway/sink.h"
+#include "gateway/core/meter_snapshot.h"
 
 namespace p1 {
 

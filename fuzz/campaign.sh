@@ -55,7 +55,7 @@ main() {
     case $1 in
       framer_fuzz | decrypt_fuzz | parser_fuzz) ls "$root"/tests/data/*.txt "$root"/tests/data/*.bin ;;
       config_fuzz) ls "$root"/config/*.toml ;;
-      ser2net_fuzz) ls "$root"/tests/config/data/* ;;
+      ser2net_fuzz) ls "$root"/tests/config/ser2net/data/* ;;
     esac
   }
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "gateway/dlms.h"
+#include "gateway/core/dlms.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   const std::string_view data(reinterpret_cast<const char*>(bytes), size);

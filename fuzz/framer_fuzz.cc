@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/framer.h"
+#include "gateway/core/framer.h"
 
 namespace {
 

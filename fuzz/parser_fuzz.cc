@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "gateway/parser.h"
+#include "gateway/core/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   static p1::Reading reading;

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/rfc2217.h"
+#include "proxy/telnet/rfc2217.h"
 
 namespace {
 

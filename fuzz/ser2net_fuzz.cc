@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "config/ser2net_import.h"
-#include "config/ser2net_model.h"
+#include "config/ser2net/ser2net_import.h"
+#include "config/ser2net/ser2net_model.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/telnet_codec.h"
+#include "proxy/telnet/telnet_codec.h"
 
 namespace {
 

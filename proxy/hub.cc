@@ -6,7 +6,7 @@
 #include <optional>
 #include <utility>
 
-#include "proxy/telnet_codec.h"
+#include "proxy/telnet/telnet_codec.h"
 
 namespace p1 {
 

@@ -14,8 +14,9 @@
 #include <vector>
 
 #include "config/config.h"
-#include "gateway/sink.h"
-#include "gateway/telegram.h"
+#include "gateway/core/listener_stats.h"
+#include "gateway/core/telegram.h"
+#include "gateway/core/telegram_sink.h"
 #include "proxy/listener.h"
 
 namespace p1 {

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "gateway/sink.h"
-#include "gateway/uv_handle.h"
+#include "gateway/core/listener_stats.h"
+#include "gateway/loop/uv_handle.h"
 #include "proxy/out_chunk.h"
 #include "proxy/recent_peers.h"
 #include "proxy/session.h"

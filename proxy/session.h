@@ -13,11 +13,11 @@
 #include <memory>
 
 #include "config/config.h"
-#include "gateway/sink.h"
-#include "gateway/uv_handle.h"
+#include "gateway/core/listener_stats.h"
+#include "gateway/loop/uv_handle.h"
 #include "proxy/out_chunk.h"
 #include "proxy/recent_peers.h"
-#include "proxy/telnet_codec.h"
+#include "proxy/telnet/telnet_codec.h"
 
 namespace p1 {
 

@@ -6,8 +6,8 @@
 #include <regex>
 #include <thread>
 
-#include "exporter_test_util.h"
 #include "exporters/prometheus_exporter.h"
+#include "tests/exporters/exporter_test_util.h"
 
 namespace p1 {
 namespace {

@@ -14,9 +14,9 @@
 
 #include <prometheus/metric_family.h>
 
-#include "gateway/parser.h"
-#include "gateway/sink.h"
-#include "gateway/telegram.h"
+#include "gateway/core/meter_snapshot.h"
+#include "gateway/core/parser.h"
+#include "gateway/core/telegram.h"
 #include "tests/support/corpus_files.h"
 
 namespace p1::test {

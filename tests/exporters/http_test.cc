@@ -12,9 +12,9 @@
 #include <atomic>
 #include <thread>
 
-#include "exporter_test_util.h"
-#include "exporters/http_server.h"
+#include "exporters/http/http_server.h"
 #include "exporters/prometheus_exporter.h"
+#include "tests/exporters/exporter_test_util.h"
 
 namespace p1 {
 namespace {

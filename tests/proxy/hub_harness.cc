@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/uv_handle.h"
+#include "gateway/loop/uv_handle.h"
 #include "proxy/hub.h"
 
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy_test_util.h"
+#include "tests/proxy/proxy_test_util.h"
 
 namespace p1 {
 namespace {

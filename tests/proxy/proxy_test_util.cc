@@ -1,4 +1,4 @@
-#include "proxy_test_util.h"
+#include "tests/proxy/proxy_test_util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

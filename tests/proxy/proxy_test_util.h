@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "gateway/telegram.h"
+#include "gateway/core/telegram.h"
 
 namespace p1::test {
 
@@ -72,7 +72,7 @@ class Client {
 };
 
 // Removes telnet commands from a byte stream and undoubles 0xFF: what a
-// telnet client shows. Written independently of proxy/telnet_codec.
+// telnet client shows. Written independently of proxy/telnet/telnet_codec.
 std::string StripTelnet(const std::string& in);
 
 // Splits `got` into whole telegrams from `sent` in order (a subsequence).

@@ -1,0 +1,102 @@
+#include "exporters/metrics/metrics_renderer.h"
+
+#include <algorithm>
+#include <array>
+
+#include <prometheus/check_names.h>
+#include <prometheus/text_serializer.h>
+
+#include "exporters/metrics/reading_metrics.h"
+
+namespace p1 {
+namespace {
+
+// Label names the exporter sets itself; a static label of the same name
+// would make duplicate label names, which invalidates the whole scrape.
+constexpr std::array<std::string_view, 12> kReservedLabels{
+    "meter",   "phase",        "tariff",     "quadrant", "channel", "device_type",
+    "reason",  "equipment_id", "dsmr_version", "header", "listener", "version"};
+
+constexpr std::array<std::pair<const char*, uint64_t MeterCounters::*>, 8> kErrorReasons{{
+    {"crc", &MeterCounters::crc_errors},
+    {"crc_missing", &MeterCounters::crc_missing_errors},
+    {"malformed", &MeterCounters::malformed_errors},
+    {"parse", &MeterCounters::parse_errors},
+    {"overflow", &MeterCounters::overflow_errors},
+    {"truncated", &MeterCounters::truncated_errors},
+    {"decrypt", &MeterCounters::decrypt_errors},
+    {"timeout", &MeterCounters::timeouts},
+}};
+
+double D(uint64_t v) { return static_cast<double>(v); }
+
+void AppendGatewayMetrics(const MeterSnapshot& m, const Labels& base, FamilySet* out) {
+  const MeterCounters& c = m.counters;
+  out->Add(Fam::kTelegrams, base, {}, D(c.telegrams));
+  for (const auto& [reason, field] : kErrorReasons) {
+    out->Add(Fam::kTelegramErrors, base, {{"reason", reason}}, D(c.*field));
+  }
+  out->Add(Fam::kSourceReconnects, base, {}, D(c.reconnects));
+  out->Add(Fam::kSourceSilences, base, {}, D(c.silence_reconnects));
+  out->Add(Fam::kSourceConnected, base, {}, m.source_connected ? 1 : 0);
+  out->Add(Fam::kReceivedBytes, base, {}, D(c.received_bytes));
+  for (const ListenerStats& l : m.listeners) {
+    Label listener{"listener", l.listener};
+    out->Add(Fam::kClients, base, {listener}, D(l.clients));
+    out->Add(Fam::kClientDropped, base, {listener}, D(l.dropped_telegrams));
+    out->Add(Fam::kClientDroppedChunks, base, {listener}, D(l.dropped_chunks));
+    out->Add(Fam::kClientRejected, base, {listener, {"reason", "max_clients"}}, D(l.rejected_max_clients));
+    out->Add(Fam::kClientRejected, base, {listener, {"reason", "allow"}}, D(l.rejected_allow));
+    out->Add(Fam::kClientRejected, base, {listener, {"reason", "fds"}}, D(l.rejected_fds));
+    out->Add(Fam::kClientKicked, base, {listener}, D(l.kicked));
+    out->Add(Fam::kClientDisconnects, base, {listener, {"reason", "closed"}},
+             D(l.disconnects_closed));
+    out->Add(Fam::kClientDisconnects, base, {listener, {"reason", "error"}},
+             D(l.disconnects_error));
+    if (l.protocol == "rfc2217") {
+      out->Add(Fam::kClientPortRequests, base, {listener}, D(l.port_requests));
+    }
+    out->Add(Fam::kClientSentBytes, base, {listener}, D(l.bytes_sent));
+  }
+}
+
+}  // namespace
+
+Labels BaseLabels(const MeterSnapshot& meter) {
+  Labels base;
+  base.reserve(1 + meter.labels.size());
+  base.push_back({"meter", meter.name});
+  for (const auto& [name, value] : meter.labels) {
+    if (!prometheus::CheckLabelName(name) ||
+        std::find(kReservedLabels.begin(), kReservedLabels.end(), name) != kReservedLabels.end()) {
+      continue;
+    }
+    base.push_back({name, value});
+  }
+  return base;
+}
+
+std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnapshotPtr>& meters,
+                                                     int64_t now_unix_ms, std::string_view version) {
+  FamilySet set;
+  for (const MeterSnapshotPtr& m : meters) {
+    if (m == nullptr) continue;
+    Labels base = BaseLabels(*m);
+    const Telegram* t = m->latest.get();
+    bool up = t != nullptr && now_unix_ms - t->received_unix_ms <= m->stale_after_ms;
+    set.Add(Fam::kMeterUp, base, {}, up ? 1 : 0);
+    if (t != nullptr) {
+      set.Add(Fam::kLastTelegramTimestamp, base, {}, static_cast<double>(t->received_unix_ms) / 1000.0);
+      AppendReadingMetrics(t->reading, base, &set);
+    }
+    AppendGatewayMetrics(*m, base, &set);
+  }
+  set.Add(Fam::kBuildInfo, {}, {{"version", std::string(version)}}, 1);
+  return set.Take();
+}
+
+std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& families) {
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace p1

@@ -1,0 +1,34 @@
+// Pure rendering of meter snapshots into Prometheus metric families and
+// exposition text (format 0.0.4). No clock: the caller passes `now`.
+#ifndef P1GW_EXPORTERS_METRICS_METRICS_RENDERER_H_
+#define P1GW_EXPORTERS_METRICS_METRICS_RENDERER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+#include "exporters/metrics/metric_families.h"
+#include "gateway/core/meter_snapshot.h"
+
+namespace p1 {
+
+// Labels every series of a meter carries: meter="name" plus its static
+// labels. Static labels whose name is not a valid Prometheus label name or
+// collides with a label the exporter sets itself are left out.
+Labels BaseLabels(const MeterSnapshot& meter);
+
+// All families for the given meters (each non-null, distinct names) plus
+// p1gateway_build_info{version}. A meter with a telegram exports its
+// registers even when stale (dsmr_meter_up then reads 0).
+std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnapshotPtr>& meters,
+                                                     int64_t now_unix_ms, std::string_view version);
+
+// Text exposition format, no sample timestamps.
+std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& families);
+
+}  // namespace p1
+
+#endif  // P1GW_EXPORTERS_METRICS_METRICS_RENDERER_H_

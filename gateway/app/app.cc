@@ -1,0 +1,311 @@
+#include "gateway/app/app.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "exporters/prometheus_exporter.h"
+#include "gateway/loop/wall_clock.h"
+#include "proxy/hub.h"
+
+namespace p1 {
+namespace {
+constexpr uint64_t kPublishIntervalMs = 1000;
+}  // namespace
+
+bool SetupLogging(const std::string& level) {
+  auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off") return false;
+  auto logger = spdlog::stderr_logger_mt("p1gateway");
+  // journald stamps every line itself.
+  bool systemd = std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr;
+  logger->set_pattern(systemd ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e %l: %v");
+  logger->set_level(lvl);
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+  return true;
+}
+
+App::App(uv_loop_t* loop, std::string config_path, GatewayConfig config)
+    : loop_(loop), config_path_(std::move(config_path)), config_(std::move(config)) {}
+
+App::~App() { Shutdown(); }
+
+bool App::Start(std::string* err) {
+  if (config_.metrics_enabled) {
+    exporter_ = std::make_unique<PrometheusExporter>(PROJECT_VERSION);
+    if (!exporter_->Start(config_.metrics_listen, err)) return false;
+    spdlog::info("metrics on http://{}/metrics", config_.metrics_listen.ToString());
+  }
+  for (const MeterConfig& mc : config_.meters) {
+    Entry e;
+    if (!StartMeter(mc, &e, err)) return false;
+    meters_.emplace(mc.name, std::move(e));
+  }
+  sigint_.Init(uv_signal_init, loop_, this);
+  sigterm_.Init(uv_signal_init, loop_, this);
+  sighup_.Init(uv_signal_init, loop_, this);
+  uv_signal_start(sigint_.get(), OnSignal, SIGINT);
+  uv_signal_start(sigterm_.get(), OnSignal, SIGTERM);
+  uv_signal_start(sighup_.get(), OnSignal, SIGHUP);
+  publish_timer_.Init(uv_timer_init, loop_, this);
+  uv_timer_start(publish_timer_.get(), OnPublishTimer, kPublishIntervalMs, kPublishIntervalMs);
+  return true;
+}
+
+bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
+  out->hub = std::make_unique<Hub>(loop_, mc.name, mc.listeners, mc.serial_settings);
+  if (!out->hub->Start(err)) {
+    *err = "meter " + mc.name + ": " + *err;
+    return false;
+  }
+  out->meter = std::make_unique<Meter>(loop_, mc, this);
+  out->meter->AddSink(out->hub.get());
+  if (!out->meter->Start(err)) return false;
+  for (const ListenerConfig& l : mc.listeners) {
+    spdlog::info("meter {}: listening on {}", mc.name, l.listen.ToString());
+  }
+  Publish(*out);
+  return true;
+}
+
+namespace {
+
+// A meter's own settings, apart from its listeners (diffed one by one).
+bool SameMeter(MeterConfig a, MeterConfig b) {
+  a.listeners.clear();
+  b.listeners.clear();
+  return a == b;
+}
+
+// Whether `l` can stay as it is for a listener configured as `c` on a meter
+// with serial settings `serial` (only RFC 2217 clients see those).
+bool SameListener(const Listener& l, const ListenerConfig& c, const SerialSettings& serial) {
+  return l.config() == c && (c.protocol != ListenerProtocol::kRfc2217 || l.serial() == serial);
+}
+
+}  // namespace
+
+// What a reload does to one meter of the new config, prepared before
+// anything running is touched.
+struct App::MeterPlan {
+  const MeterConfig* config = nullptr;
+  Entry* old = nullptr;                          // running entry of that name
+  std::vector<const Listener*> keep;             // old listeners that stay, clients and all
+  std::vector<bool> kept;                        // per configured listener: one of `keep`
+  std::vector<std::unique_ptr<Listener>> fresh;  // bound already (their port was free)
+  std::vector<const ListenerConfig*> deferred;   // port held by an old listener that goes
+  std::unique_ptr<Meter> meter;                  // prepared replacement, if the meter changed
+};
+
+bool App::Reload(std::string* err) {
+  if (config_path_.empty()) {
+    *err = "no config file to reload (built-in demo)";
+    ++reload_failures_;
+    return false;
+  }
+  GatewayConfig next;
+  std::vector<MeterPlan> plans;
+  if (!LoadConfigFile(config_path_, &next, err) || !PrepareReload(next, &plans, err)) {
+    // Nothing running was touched: listeners bound and meters prepared for
+    // the new config close with `plans`.
+    ++reload_failures_;
+    return false;
+  }
+  CommitReload(&plans);
+  if (next.log_level != config_.log_level) {
+    spdlog::set_level(spdlog::level::from_str(next.log_level));
+  }
+  if (!(next.metrics_listen.ToString() == config_.metrics_listen.ToString()) ||
+      next.metrics_enabled != config_.metrics_enabled) {
+    spdlog::warn("reload: [metrics] listen changes take effect after a restart");
+    next.metrics_listen = config_.metrics_listen;
+    next.metrics_enabled = config_.metrics_enabled;
+  }
+  config_ = std::move(next);
+  ++reloads_;
+  return true;
+}
+
+// Binds every new listener whose port is free and prepares every new or
+// changed meter. Any failure leaves the running state exactly as it was.
+bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans,
+                        std::string* err) {
+  plans->resize(next.meters.size());
+  for (size_t i = 0; i < next.meters.size(); ++i) {
+    MeterPlan& plan = (*plans)[i];
+    plan.config = &next.meters[i];
+    plan.kept.assign(plan.config->listeners.size(), false);
+    auto it = meters_.find(plan.config->name);
+    if (it == meters_.end()) continue;
+    plan.old = &it->second;
+    for (size_t k = 0; k < plan.config->listeners.size(); ++k) {
+      for (const auto& l : plan.old->hub->listeners()) {
+        if (SameListener(*l, plan.config->listeners[k], plan.config->serial_settings) &&
+            std::find(plan.keep.begin(), plan.keep.end(), l.get()) == plan.keep.end()) {
+          plan.keep.push_back(l.get());
+          plan.kept[k] = true;
+          break;
+        }
+      }
+    }
+  }
+  // Ports of running listeners that the new config does not keep.
+  std::vector<uint16_t> going;
+  for (const auto& [name, entry] : meters_) {
+    const MeterPlan* plan = nullptr;
+    for (const MeterPlan& p : *plans) {
+      if (p.old == &entry) plan = &p;
+    }
+    for (const auto& l : entry.hub->listeners()) {
+      if (plan == nullptr || std::find(plan->keep.begin(), plan->keep.end(), l.get()) ==
+                                 plan->keep.end()) {
+        going.push_back(l->BoundPort());
+      }
+    }
+  }
+  for (MeterPlan& plan : *plans) {
+    const MeterConfig& mc = *plan.config;
+    for (size_t k = 0; k < mc.listeners.size(); ++k) {
+      if (plan.kept[k]) continue;
+      const ListenerConfig& c = mc.listeners[k];
+      if (c.listen.port != 0 &&
+          std::find(going.begin(), going.end(), c.listen.port) != going.end()) {
+        plan.deferred.push_back(&c);
+        continue;
+      }
+      auto l = std::make_unique<Listener>(loop_, c, mc.serial_settings);
+      if (!l->Start(err)) {
+        *err = "meter " + mc.name + ": " + *err;
+        return false;
+      }
+      plan.fresh.push_back(std::move(l));
+    }
+    if (plan.old != nullptr && SameMeter(plan.old->meter->config(), mc)) continue;
+    plan.meter = std::make_unique<Meter>(loop_, mc, this);
+    if (!plan.meter->Prepare(err)) {
+      *err = "meter " + mc.name + ": " + *err;
+      return false;
+    }
+  }
+  return true;
+}
+
+// Applies prepared plans: closes what goes, binds ports that it freed, swaps
+// changed meters. Only a port taken by someone else between the close and
+// the bind can still fail here; that listener is then missing and logged.
+void App::CommitReload(std::vector<MeterPlan>* plans) {
+  for (auto it = meters_.begin(); it != meters_.end();) {
+    const bool stays = std::any_of(plans->begin(), plans->end(),
+                                   [&](const MeterPlan& p) { return p.old == &it->second; });
+    if (stays) {
+      ++it;
+      continue;
+    }
+    spdlog::info("reload: stopping meter {}", it->first);
+    if (exporter_) exporter_->Remove(it->first);
+    it = meters_.erase(it);
+  }
+  for (MeterPlan& plan : *plans) {
+    if (plan.old != nullptr) plan.old->hub->Retain(plan.keep);
+  }
+  for (MeterPlan& plan : *plans) {
+    const MeterConfig& mc = *plan.config;
+    Entry fresh_entry;
+    Entry* entry = plan.old;
+    if (entry == nullptr) {
+      fresh_entry.hub = std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{},
+                                              mc.serial_settings);
+      entry = &fresh_entry;
+    }
+    for (const ListenerConfig* c : plan.deferred) {
+      auto l = std::make_unique<Listener>(loop_, *c, mc.serial_settings);
+      std::string err;
+      if (!l->Start(&err)) {
+        spdlog::error("reload: meter {}: {}", mc.name, err);
+        continue;
+      }
+      plan.fresh.push_back(std::move(l));
+    }
+    for (auto& l : plan.fresh) entry->hub->Add(std::move(l));
+    if (plan.meter) {
+      spdlog::info("reload: {} meter {}", plan.old ? "restarting" : "starting", mc.name);
+      entry->meter = std::move(plan.meter);  // the old meter closes its source here
+      entry->meter->AddSink(entry->hub.get());
+      entry->meter->Run();
+    }
+    if (entry == &fresh_entry) meters_.emplace(mc.name, std::move(fresh_entry));
+    Publish(meters_.at(mc.name));
+  }
+}
+
+void App::Shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  meters_.clear();
+  sigint_.Reset();
+  sigterm_.Reset();
+  sighup_.Reset();
+  publish_timer_.Reset();
+  // The exporter's HTTP threads are joined here, outside the loop's handles.
+  exporter_.reset();
+}
+
+void App::OnSignal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<App*>(handle->data);
+  if (self == nullptr) return;
+  if (signum == SIGHUP) {
+    spdlog::info("SIGHUP: reloading {}", self->config_path_);
+    std::string err;
+    if (!self->Reload(&err)) spdlog::error("reload failed: {}", err);
+    return;
+  }
+  spdlog::info("{}: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  self->Shutdown();
+}
+
+void App::OnPublishTimer(uv_timer_t* timer) {
+  auto* self = static_cast<App*>(timer->data);
+  if (self == nullptr) return;
+  // Client counts change without telegrams; keep the exporter's view fresh.
+  for (const auto& [name, entry] : self->meters_) self->Publish(entry);
+}
+
+void App::OnMeterChanged(Meter* meter) {
+  auto it = meters_.find(meter->config().name);
+  if (it != meters_.end() && it->second.meter.get() == meter) Publish(it->second);
+}
+
+void App::Publish(const Entry& entry) {
+  if (!exporter_ || !entry.meter) return;
+  auto s = std::make_shared<MeterSnapshot>();
+  const MeterConfig& c = entry.meter->config();
+  s->name = c.name;
+  s->labels = c.labels;
+  s->latest = entry.meter->latest();
+  s->stale_after_ms = c.stale_after.count();
+  s->source_connected = entry.meter->connected();
+  s->counters = entry.meter->counters();
+  if (entry.hub) s->listeners = entry.hub->Stats();
+  exporter_->Publish(std::move(s));
+}
+
+uint16_t App::metrics_port() const { return exporter_ ? exporter_->port() : 0; }
+
+const Meter* App::meter(const std::string& name) const {
+  auto it = meters_.find(name);
+  return it == meters_.end() ? nullptr : it->second.meter.get();
+}
+
+const Hub* App::hub(const std::string& name) const {
+  auto it = meters_.find(name);
+  return it == meters_.end() ? nullptr : it->second.hub.get();
+}
+
+std::string App::RenderMetrics() const {
+  return exporter_ ? exporter_->Render(WallClockMs()) : std::string();
+}
+
+}  // namespace p1

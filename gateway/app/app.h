@@ -1,0 +1,81 @@
+// App: the running gateway. Owns the meters, their proxy hubs and the
+// Prometheus exporter on one libuv loop; SIGINT/SIGTERM shut it down
+// cleanly, SIGHUP reloads the config keeping unchanged meters untouched.
+// *loop must outlive the App.
+#ifndef P1GW_GATEWAY_APP_APP_H_
+#define P1GW_GATEWAY_APP_APP_H_
+
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "gateway/loop/uv_handle.h"
+#include "gateway/runtime/meter.h"
+
+namespace p1 {
+
+class Hub;
+class PrometheusExporter;
+
+class App : public MeterObserver {
+ public:
+  // `config_path` is re-read on SIGHUP; empty means the config cannot be
+  // reloaded (the built-in demo).
+  App(uv_loop_t* loop, std::string config_path, GatewayConfig config);
+  ~App() override;
+
+  // Binds every listener and the metrics port, starts every meter. False with
+  // *err on a startup error (port in use, unopenable trace file).
+  bool Start(std::string* err);
+  // Re-reads config_path and applies it fully, or (bad file, a port in use,
+  // an unwritable trace file) not at all: the running state stays. Meters
+  // and listeners that did not change keep running with their clients.
+  bool Reload(std::string* err);
+  uint64_t reloads() const { return reloads_; }
+  uint64_t reload_failures() const { return reload_failures_; }
+  // Closes every handle; uv_run then returns once the closes complete.
+  void Shutdown();
+
+  uint16_t metrics_port() const;
+  const Meter* meter(const std::string& name) const;
+  const Hub* hub(const std::string& name) const;
+  std::string RenderMetrics() const;  // for tests
+
+  void OnMeterChanged(Meter* meter) override;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Hub> hub;      // declared first: destroyed after the meter
+    std::unique_ptr<Meter> meter;  // holds a raw pointer to hub
+  };
+  static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnPublishTimer(uv_timer_t* timer);
+  struct MeterPlan;
+  bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
+  bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans, std::string* err);
+  void CommitReload(std::vector<MeterPlan>* plans);
+  void Publish(const Entry& entry);
+
+  uv_loop_t* loop_;
+  std::string config_path_;
+  GatewayConfig config_;
+  std::unique_ptr<PrometheusExporter> exporter_;
+  std::map<std::string, Entry> meters_;
+  UvHandle<uv_signal_t> sigint_, sigterm_, sighup_;
+  UvHandle<uv_timer_t> publish_timer_;
+  bool shutting_down_ = false;
+  uint64_t reloads_ = 0;
+  uint64_t reload_failures_ = 0;
+};
+
+// Configures spdlog for stderr: no timestamps under systemd (journald adds
+// its own), level by name ("info", "debug"...). False for an unknown level.
+bool SetupLogging(const std::string& level);
+
+}  // namespace p1
+
+#endif  // P1GW_GATEWAY_APP_APP_H_

@@ -1,0 +1,185 @@
+#include "gateway/cli/probe.h"
+
+#include <dirent.h>
+#include <libserialport.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <vector>
+
+#include "config/config.h"
+#include "gateway/core/framer.h"
+#include "gateway/core/parser.h"
+#include "gateway/runtime/serial_source.h"
+
+namespace p1 {
+namespace {
+
+std::string ValueText(const Reading& r, Obis code) {
+  const CosemObject* o = r.Find(code);
+  if (o == nullptr) return {};
+  return std::string(o->kind == ValueKind::kNumber ? o->number_text : o->text);
+}
+
+// Resolved device path -> /dev/serial/by-id name.
+std::map<std::string, std::string> ByIdNames() {
+  std::map<std::string, std::string> names;
+  const char* dir = "/dev/serial/by-id";
+  DIR* d = opendir(dir);
+  if (d == nullptr) return names;
+  while (struct dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::string link = std::string(dir) + "/" + e->d_name;
+    char real[PATH_MAX];
+    if (realpath(link.c_str(), real) != nullptr) names[real] = link;
+  }
+  closedir(d);
+  return names;
+}
+
+struct ProbeResult {
+  bool found = false;
+  bool encrypted_without_key = false;
+  bool high_bit_noise = false;
+  std::string preset;
+  std::string header;
+};
+
+ProbeResult ProbeOnce(const std::string& device, const SerialSettings& settings, int timeout_ms,
+                      std::string* err) {
+  ProbeResult result;
+  sp_port* port = nullptr;
+  int fd = OpenSerial(device, settings, &port, err);
+  if (fd < 0) return result;
+  Framer framer;
+  size_t high_bit = 0, total = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!result.found) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) break;
+    struct pollfd p = {fd, POLLIN, 0};
+    int pr = poll(&p, 1, static_cast<int>(left));
+    if (pr <= 0) continue;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) {
+      if (n < 0 && errno == EAGAIN) continue;
+      *err = "device closed while probing";
+      break;
+    }
+    for (ssize_t i = 0; i < n; ++i) high_bit += (static_cast<unsigned char>(buf[i]) & 0x80) != 0;
+    total += static_cast<size_t>(n);
+    framer.Feed(std::string_view(buf, static_cast<size_t>(n)), [&](const Frame& f) {
+      if (f.status == FrameStatus::kDecryptError) result.encrypted_without_key = true;
+      if (f.status != FrameStatus::kTelegram || f.crc == CrcStatus::kInvalid) return;
+      Reading r;
+      ParseTelegram(f.plaintext, &r);
+      result.found = true;
+      result.preset = DetectPreset(r, f.encrypted);
+      result.header = std::string(r.header);
+    });
+    if (result.encrypted_without_key) break;
+    // 7E1 read as 8N1 sets the parity bit on about half the bytes: no need
+    // to wait for the timeout.
+    if (total > 512 && high_bit * 4 > total && !result.found) {
+      result.high_bit_noise = true;
+      break;
+    }
+  }
+  CloseSerial(fd, port);
+  return result;
+}
+
+}  // namespace
+
+std::string DetectPreset(const Reading& r, bool encrypted) {
+  if (encrypted) return r.Find(Obis{1, 0, 1, 8, 0}) && !r.Find(Obis{0, 0, 42, 0, 0}) ? "at" : "lu";
+  if (r.Find(Obis{0, 0, 96, 1, 4})) return "be";
+  if (r.header.find("ESY") != std::string_view::npos ||
+      r.header.find("EBZ") != std::string_view::npos)
+    return "q3d";
+  std::string version = ValueText(r, Obis{1, 3, 0, 2, 8});
+  if (version == "50") return "dsmr5";
+  if (version == "40" || version == "42") {
+    return r.Find(Obis{0, 0, 42, 0, 0}) ? "lu" : "dsmr4";
+  }
+  if (r.header.size() > 3 && r.header[3] == '9') return "se";
+  if (r.crc == CrcStatus::kAbsent) return r.Find(Obis{0, 0, 96, 13, 1}) ? "dsmr3" : "dsmr2";
+  if (r.Find(Obis{1, 0, 1, 8, 0})) return "se";
+  return "dsmr5";
+}
+
+int RunListPorts(std::FILE* out, std::FILE* err) {
+  sp_port** ports = nullptr;
+  if (sp_list_ports(&ports) != SP_OK) {
+    std::fprintf(err, "list-ports: libserialport cannot enumerate ports\n");
+    return 1;
+  }
+  auto by_id = ByIdNames();
+  int count = 0;
+  for (int i = 0; ports[i] != nullptr; ++i, ++count) {
+    sp_port* p = ports[i];
+    const char* name = sp_get_port_name(p);
+    const char* desc = sp_get_port_description(p);
+    std::fprintf(out, "%s", name);
+    if (desc) std::fprintf(out, "  %s", desc);
+    if (sp_get_port_transport(p) == SP_TRANSPORT_USB) {
+      int vid = 0, pid = 0;
+      sp_get_port_usb_vid_pid(p, &vid, &pid);
+      const char* serial = sp_get_port_usb_serial(p);
+      std::fprintf(out, "  usb %04x:%04x", vid, pid);
+      if (serial) std::fprintf(out, " serial %s", serial);
+    }
+    char real[PATH_MAX];
+    if (realpath(name, real) != nullptr) {
+      auto it = by_id.find(real);
+      if (it != by_id.end()) std::fprintf(out, "  %s", it->second.c_str());
+    }
+    std::fprintf(out, "\n");
+  }
+  sp_free_port_list(ports);
+  if (count == 0) std::fprintf(err, "list-ports: no serial ports found\n");
+  return 0;
+}
+
+int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FILE* err) {
+  std::vector<std::pair<const char*, SerialSettings>> tries = {
+      {"115200 8N1", SerialSettings{115200, 8, Parity::kNone, 1}},
+      {"9600 7E1", SerialSettings{9600, 7, Parity::kEven, 1}},
+  };
+  for (const auto& [label, settings] : tries) {
+    std::fprintf(err, "probe %s: trying %s for up to %d ms\n", device.c_str(), label, timeout_ms);
+    std::string open_err;
+    ProbeResult r = ProbeOnce(device, settings, timeout_ms, &open_err);
+    if (!open_err.empty() && !r.found) {
+      std::fprintf(err, "probe %s: %s\n", device.c_str(), open_err.c_str());
+      return 1;
+    }
+    if (r.encrypted_without_key) {
+      std::fprintf(out,
+                   "%s: encrypted DLMS frames at %s (Luxembourg Smarty / Austria)\n"
+                   "[[meters]]\nname = \"home\"\nserial = \"%s\"\npreset = \"lu\"\n"
+                   "key = \"<32 hex digits from your grid operator>\"\n",
+                   device.c_str(), label, device.c_str());
+      return 0;
+    }
+    if (r.found) {
+      std::fprintf(out,
+                   "%s: %s at %s, header /%s\n[[meters]]\nname = \"home\"\nserial = \"%s\"\n"
+                   "preset = \"%s\"\n",
+                   device.c_str(), r.preset.c_str(), label, r.header.c_str(), device.c_str(),
+                   r.preset.c_str());
+      return 0;
+    }
+  }
+  std::fprintf(err, "probe %s: no valid telegram at 115200 8N1 or 9600 7E1\n", device.c_str());
+  return 1;
+}
+
+}  // namespace p1

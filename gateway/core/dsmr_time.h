@@ -1,0 +1,34 @@
+// Local-time helpers for DSMR timestamps: Dutch/Belgian meters send local
+// wall-clock time (CET/CEST). Pure arithmetic: no TZ database, no timegm, no
+// process-wide state, so results never depend on the host's time zone.
+#ifndef P1GW_GATEWAY_CORE_DSMR_TIME_H_
+#define P1GW_GATEWAY_CORE_DSMR_TIME_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "gateway/core/reading.h"
+
+namespace p1 {
+
+// Days since 1970-01-01 of the proleptic Gregorian date y-m-d.
+int64_t DaysFromCivil(int year, int month, int day);
+
+// Resolves a CET/CEST wall-clock time to UTC. suffix 'S' -> +02:00, 'W' ->
+// +01:00, anything else -> by the EU rule (summer time from the last Sunday
+// of March 01:00 UTC to the last Sunday of October 01:00 UTC; the repeated
+// hour resolves to winter time). Returns false (out->valid = false) when
+// the fields are not a real date and time.
+bool ResolveCetTime(int year, int month, int day, int hour, int minute, int second, char suffix,
+                    Timestamp* out);
+
+// ACE4000's "YY-MM-DD hh:mm:ss" (no DST marker; resolved by the EU rule).
+bool ParseAceTimestamp(std::string_view text, Timestamp* out);
+
+// True when `text` has the shape of a DSMR timestamp: 12 digits and an
+// S/W suffix (valid or not as a date). Used to tell timestamps from values.
+bool LooksLikeDsmrTimestamp(std::string_view text);
+
+}  // namespace p1
+
+#endif  // P1GW_GATEWAY_CORE_DSMR_TIME_H_

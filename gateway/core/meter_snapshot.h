@@ -1,0 +1,33 @@
+// MeterSnapshot: the immutable state of one meter that the loop thread
+// publishes after every frame and state change, and the exporter's HTTP
+// thread reads.
+#ifndef P1GW_GATEWAY_CORE_METER_SNAPSHOT_H_
+#define P1GW_GATEWAY_CORE_METER_SNAPSHOT_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/core/listener_stats.h"
+#include "gateway/core/meter_counters.h"
+#include "gateway/core/telegram.h"
+
+namespace p1 {
+
+struct MeterSnapshot {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  TelegramPtr latest;  // last telegram with valid/absent CRC; may be null
+  int64_t stale_after_ms = 30000;
+  bool source_connected = false;
+  MeterCounters counters;
+  std::vector<ListenerStats> listeners;
+};
+
+using MeterSnapshotPtr = std::shared_ptr<const MeterSnapshot>;
+
+}  // namespace p1
+
+#endif  // P1GW_GATEWAY_CORE_METER_SNAPSHOT_H_

@@ -1,0 +1,81 @@
+#include "gateway/sim/sim_clock.h"
+
+#include <cstdio>
+
+#include "gateway/core/dsmr_time.h"
+
+namespace p1::sim {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+// Howard Hinnant's civil_from_days (public domain algorithm).
+void CivilFromDays(int64_t z, int* y, int* m, int* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  *y = static_cast<int>(yoe + era * 400 + (*m <= 2 ? 1 : 0));
+}
+
+int Weekday(int64_t days) {
+  return static_cast<int>(days >= -4 ? (days + 4) % 7 : (days + 5) % 7 + 6);
+}
+
+}  // namespace
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+bool IsEuSummerTime(int64_t unix_s) {
+  // Read the time as winter wall-clock and let the parser's EU rule decide;
+  // the rule compares in UTC, so the repeated October hour comes out right.
+  int y, m, d;
+  const int64_t winter = unix_s + 3600;
+  const int64_t days = FloorDiv(winter, kDay);
+  const int64_t secs = winter - days * kDay;
+  CivilFromDays(days, &y, &m, &d);
+  Timestamp ts;
+  ResolveCetTime(y, m, d, static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                 static_cast<int>(secs % 60), '\0', &ts);
+  return ts.offset_minutes == 120;
+}
+
+LocalTime ToLocal(int64_t unix_s) {
+  LocalTime t;
+  t.dst = IsEuSummerTime(unix_s);
+  const int64_t local = unix_s + (t.dst ? 7200 : 3600);
+  const int64_t days = FloorDiv(local, kDay);
+  const int64_t secs = local - days * kDay;
+  CivilFromDays(days, &t.year, &t.month, &t.day);
+  t.hour = static_cast<int>(secs / 3600);
+  t.minute = static_cast<int>(secs / 60 % 60);
+  t.second = static_cast<int>(secs % 60);
+  t.weekday = Weekday(days);
+  t.day_of_year = static_cast<int>(days - DaysFromCivil(t.year, 1, 1));
+  return t;
+}
+
+int64_t FromLocal(int year, int month, int day, int hour, int minute, int second) {
+  Timestamp ts;
+  if (ResolveCetTime(year, month, day, hour, minute, second, '\0', &ts)) return ts.unix_seconds;
+  return DaysFromCivil(year, month, day) * kDay + hour * 3600 + minute * 60 + second - 3600;
+}
+
+std::string DsmrTimestamp(const LocalTime& t, bool suffix) {
+  char buf[16];
+  int n = std::snprintf(buf, sizeof buf, "%02d%02d%02d%02d%02d%02d", ((t.year % 100) + 100) % 100,
+                        t.month, t.day, t.hour, t.minute, t.second);
+  std::string out(buf, static_cast<size_t>(n));
+  if (suffix) out += t.dst ? 'S' : 'W';
+  return out;
+}
+
+}  // namespace p1::sim

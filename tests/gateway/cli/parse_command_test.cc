@@ -1,0 +1,237 @@
+// `p1gateway parse` core: streams of many telegrams with junk, stdin,
+// encrypted input, error lines with offsets, and exit codes.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "gateway/cli/parse_command.h"
+#include "tests/support/corpus_files.h"
+
+namespace p1 {
+namespace {
+
+using nlohmann::json;
+using testing::ReadCorpusFile;
+
+// A file in the temp directory, removed when the object goes away.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& content) {
+    char name[] = "/tmp/p1gw_parse_test_XXXXXX";
+    int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    path_ = name;
+    REQUIRE(write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+    close(fd);
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Captures what is written to a FILE*.
+class Capture {
+ public:
+  Capture() : f_(std::tmpfile()) { REQUIRE(f_); }
+  ~Capture() { std::fclose(f_); }
+  std::FILE* file() { return f_; }
+  std::string Text() {
+    std::fflush(f_);
+    std::rewind(f_);
+    std::string s;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f_)) > 0) s.append(buf, n);
+    return s;
+  }
+  std::vector<std::string> Lines() {
+    std::vector<std::string> out;
+    std::istringstream in(Text());
+    std::string line;
+    while (std::getline(in, line)) out.push_back(line);
+    return out;
+  }
+
+ private:
+  std::FILE* f_;
+};
+
+int Run(ParseCommandOptions opt, Capture& out, Capture& err) {
+  return RunParseCommand(opt, out.file(), err.file());
+}
+
+TEST_CASE("a long stream of telegrams with junk gives one JSON line per telegram", "[parse_command]") {
+  const std::string valid = ReadCorpusFile("dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt");
+  const std::string dsmr22 = ReadCorpusFile("dsmr_parser__dsmr22__iskra-mt382-v22.txt");
+  const std::string bad_crc = ReadCorpusFile("dsmr-tools__dsmr50__crcvalidator-crc-validator-const-2.txt");
+  const char kJunk[] = "\x00\xff noise ! line\r\n";
+  const std::string junk(kJunk, sizeof kJunk - 1);
+  REQUIRE_FALSE(valid.empty());
+  std::string stream = "tail of an earlier telegram\r\n!AB12\r\n";
+  const int kCopies = 1000;
+  size_t truncated_at = 0;
+  for (int i = 0; i < kCopies; ++i) {
+    if (i == 500) {
+      truncated_at = stream.size();
+      stream += valid.substr(0, 200);  // cut off: the next telegram's '/' interrupts it
+    }
+    stream += valid;
+    stream += dsmr22;
+    stream += junk;
+    stream += bad_crc;
+  }
+  REQUIRE(stream.size() > 4 * 64 * 1024);  // several read chunks
+  TempFile file(stream);
+  Capture out, err;
+  ParseCommandOptions opt;
+  opt.inputs = {file.path()};
+  CHECK(Run(opt, out, err) == 0);
+  auto lines = out.Lines();
+  REQUIRE(lines.size() == 3 * kCopies);
+  size_t invalid = 0, absent = 0;
+  for (const auto& line : lines) {
+    json j = json::parse(line);
+    invalid += j["crc"] == "invalid";
+    absent += j["crc"] == "absent";
+  }
+  CHECK(invalid == kCopies);
+  CHECK(absent == kCopies);
+  CHECK(json::parse(lines[0])["errors"].empty());
+  CHECK(json::parse(lines[0])["header"] == "ISK5\\2M550T-1012");
+  auto errors = err.Lines();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == file.path() + ":" + std::to_string(truncated_at) + ": truncated telegram (200 bytes)");
+}
+
+TEST_CASE("'-' reads stdin", "[parse_command]") {
+  TempFile file(ReadCorpusFile("dsmr_parser__be-emucs__fluvius-v171.txt"));
+  REQUIRE(std::freopen(file.path().c_str(), "rb", stdin));
+  Capture out, err;
+  ParseCommandOptions opt;
+  opt.inputs = {"-"};
+  CHECK(Run(opt, out, err) == 0);
+  auto lines = out.Lines();
+  REQUIRE(lines.size() == 1);
+  json j = json::parse(lines[0]);
+  CHECK(j["crc"] == "valid");
+  CHECK(j["mbus"].size() == 2);
+  CHECK(err.Text().empty());
+}
+
+TEST_CASE("ParseInput works on any FILE* and counts what it saw", "[parse_command]") {
+  Capture in;
+  std::string text = ReadCorpusFile("dsmr_parser__dsmr42__kaifa.txt") + "/KFM5 cut\r\n1-0:1.8.1(";
+  std::fwrite(text.data(), 1, text.size(), in.file());
+  std::rewind(in.file());
+  Capture out, err;
+  ParseInputStats stats;
+  ParseCommandOptions opt;
+  CHECK(ParseInput(in.file(), "cap", opt, out.file(), err.file(), &stats));
+  CHECK(stats.telegrams == 1);
+  CHECK(stats.truncated == 1);
+  CHECK(stats.bytes == text.size());
+  size_t first = text.size() - std::string("/KFM5 cut\r\n1-0:1.8.1(").size();
+  CHECK(err.Lines() ==
+        std::vector<std::string>{"cap:" + std::to_string(first) + ": truncated telegram (21 bytes)"});
+}
+
+TEST_CASE("encrypted input decrypts with --key and fails cleanly without", "[parse_command]") {
+  const std::string bin = "openhab-dsmr__lu-smarty__smarty-decrypter-test.bin";
+  ParseCommandOptions opt;
+  opt.inputs = {testing::CorpusPath(bin)};
+  {
+    Capture out, err;
+    opt.key = ParseAesKey("D491470F47126332B07D1923B3504188");
+    CHECK(Run(opt, out, err) == 0);
+    auto lines = out.Lines();
+    REQUIRE(lines.size() == 1);
+    json j = json::parse(lines[0]);
+    CHECK(j["header"] == "Lux5\\253663629_D");
+    CHECK(j["crc"] == "invalid");  // the sample's own CRC is wrong (INDEX.md)
+    CHECK(j["objects"].size() == 28);
+  }
+  {
+    Capture out, err;
+    opt.key.reset();
+    CHECK(Run(opt, out, err) == 1);
+    CHECK(out.Text().empty());
+    // Without a key the ciphertext is junk (never a frame that swallows what
+    // follows); the hint names the missing key.
+    auto errors = err.Lines();
+    REQUIRE(errors.size() >= 2);
+    CHECK(errors[errors.size() - 2] ==
+          opt.inputs[0] + ": holds encrypted DLMS frames (0xDB): give the meter's key with --key");
+    CHECK(errors.back() == opt.inputs[0] + ": no telegram found");
+  }
+  {
+    Capture out, err;
+    opt.key = ParseAesKey("D491470F47126332B07D1923B3504189");
+    CHECK(Run(opt, out, err) == 1);
+    auto errors = err.Lines();
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].rfind(opt.inputs[0] + ":0: encrypted frame not decrypted (711 bytes)", 0) == 0);
+  }
+}
+
+TEST_CASE("text format prints a block per telegram", "[parse_command]") {
+  TempFile file(ReadCorpusFile("dsmr_parser__dsmr50__warmtelink-heat-unpadded-crc.txt"));
+  Capture out, err;
+  ParseCommandOptions opt;
+  opt.json = false;
+  opt.inputs = {file.path()};
+  CHECK(Run(opt, out, err) == 0);
+  std::string t = out.Text();
+  CHECK(t.rfind("telegram /NWA-WARMTELINK  crc valid\n", 0) == 0);
+  CHECK(t.find("mbus channel 1: device type 4, id 621848012D2C0B0C, 240.860 GJ") != std::string::npos);
+}
+
+TEST_CASE("exit codes: usage 2, unreadable input 1, later inputs still processed", "[parse_command]") {
+  Capture out, err;
+  CHECK(Run(ParseCommandOptions{}, out, err) == 2);
+  CHECK(err.Lines().size() == 1);
+
+  TempFile good(ReadCorpusFile("arduino-dsmr__dsmr40__kaifa-minimal.txt"));
+  Capture out2, err2;
+  ParseCommandOptions opt;
+  opt.inputs = {"/nonexistent/p1gw/file.txt", good.path()};
+  CHECK(Run(opt, out2, err2) == 1);
+  CHECK(out2.Lines().size() == 1);
+  auto errors = err2.Lines();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].rfind("/nonexistent/p1gw/file.txt: cannot open", 0) == 0);
+
+  TempFile empty("");
+  Capture out3, err3;
+  opt.inputs = {empty.path()};
+  CHECK(Run(opt, out3, err3) == 1);
+  CHECK(err3.Lines() == std::vector<std::string>{empty.path() + ": no telegram found"});
+}
+
+TEST_CASE("hex key arguments", "[parse_command]") {
+  std::optional<AesKey> key;
+  std::string err;
+  CHECK(ParseHexKeyArg("--key", "0x00112233445566778899aabbccddeeff", &key, &err));
+  REQUIRE(key);
+  CHECK((*key)[0] == 0x00);
+  CHECK((*key)[15] == 0xff);
+  CHECK(ParseHexKeyArg("--key", "D491470F47126332B07D1923B3504188", &key, &err));
+  CHECK((*key)[0] == 0xD4);
+  CHECK_FALSE(ParseHexKeyArg("--aad-key", "1234", &key, &err));
+  CHECK_FALSE(key);
+  CHECK(err == "--aad-key: expected 32 hex digits (a 16-byte AES key), got 4 characters");
+  // A mistyped key is still key material: the error never repeats it.
+  CHECK_FALSE(ParseHexKeyArg("--key", "G491470F47126332B07D1923B3504188", &key, &err));
+  CHECK(err.find("491470F4712633") == std::string::npos);
+  CHECK_FALSE(ParseHexKeyArg("--key", "D491470F47126332B07D1923B350418", &key, &err));
+  CHECK(err.find("491470F4712633") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace p1
