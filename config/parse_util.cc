@@ -66,9 +66,9 @@ bool IsValidLabelName(std::string_view name) {
 
 bool IsReservedLabel(std::string_view name) {
   static constexpr std::string_view kReserved[] = {
-      "meter",       "phase",   "tariff",       "channel",      "listener",
-      "reason",      "version", "equipment_id", "dsmr_version", "header",
-      "device_type", "job",     "instance",     "le",           "quantile"};
+      "meter",  "phase",    "tariff",       "channel",      "listener", "quadrant",
+      "reason", "version",  "equipment_id", "dsmr_version", "header",   "device_type",
+      "job",    "instance", "le",           "quantile"};
   for (std::string_view r : kReserved) {
     if (name == r) return true;
   }

@@ -1,11 +1,13 @@
 // PrometheusExporter without HTTP: snapshot replacement, removal, and
 // scrapes that race with publishing.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <regex>
+#include <set>
 #include <thread>
 
+#include "config/parse_util.h"
+#include "exporters/metrics/metrics_renderer.h"
 #include "exporters/prometheus_exporter.h"
 #include "tests/exporters/exporter_test_util.h"
 
@@ -56,7 +58,8 @@ TEST_CASE("publish replaces a meter's snapshot; remove makes its series disappea
 // Every value in one scrape must come from one telegram (k = 1 or 2).
 void CheckConsistent(const std::string& text) {
   static const std::regex power(R"(dsmr_power_imported_watts\{meter="m"\} (\d+))");
-  static const std::regex tariff(R"(dsmr_electricity_imported_tariff_joules_total\{meter="m",tariff="\d"\} (\d+))");
+  static const std::regex tariff(
+      R"(dsmr_electricity_imported_tariff_joules_total\{meter="m",tariff="\d"\} (\d+))");
   static const std::regex volts(R"(dsmr_phase_voltage_volts\{meter="m",phase="l\d"\} (\d+))");
   static const std::regex gas(R"(dsmr_gas_cubic_meters_total\{meter="m",channel="1"\} (\d+))");
   std::smatch m;
@@ -64,8 +67,11 @@ void CheckConsistent(const std::string& text) {
   int k = std::stoi(m[1]) / 1000;
   REQUIRE((k == 1 || k == 2));
   int seen = 0;
-  for (auto [re, expect] : {std::pair{&tariff, k * int64_t{3'600'000}}, {&volts, int64_t{200 + k}}, {&gas, int64_t{k}}}) {
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), *re); it != std::sregex_iterator(); ++it) {
+  for (auto [re, expect] : {std::pair{&tariff, k * int64_t{3'600'000}},
+                            {&volts, int64_t{200 + k}},
+                            {&gas, int64_t{k}}}) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), *re);
+         it != std::sregex_iterator(); ++it) {
       CHECK(std::stoll((*it)[1]) == expect);
       ++seen;
     }
@@ -75,8 +81,9 @@ void CheckConsistent(const std::string& text) {
 
 TEST_CASE("a scrape racing with publishes never mixes two telegrams") {
   PrometheusExporter exp("t");
-  MeterSnapshotPtr snaps[2] = {test::MakeSnapshot("m", test::TelegramFromText(TelegramText(1), kT0)),
-                               test::MakeSnapshot("m", test::TelegramFromText(TelegramText(2), kT0))};
+  MeterSnapshotPtr snaps[2] = {
+      test::MakeSnapshot("m", test::TelegramFromText(TelegramText(1), kT0)),
+      test::MakeSnapshot("m", test::TelegramFromText(TelegramText(2), kT0))};
   exp.Publish(snaps[0]);
   std::atomic<bool> done{false};
   std::thread writer([&] {
@@ -91,6 +98,46 @@ TEST_CASE("a scrape racing with publishes never mixes two telegrams") {
   done = true;
   writer.join();
   CHECK(scrapes == 300);
+}
+
+}  // namespace
+}  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("every label the exporter renders is one the config refuses as a static label") {
+  // The two lists had drifted: config accepted `quadrant`, which the
+  // exporter then dropped silently.
+  std::vector<MeterSnapshotPtr> meters;
+  for (const char* file :
+       {"dsmr_parser__dsmr50__iskra-am550-two-mbus.txt", "dsmr_parser__be-emucs__fluvius-v171.txt",
+        "node-dsmr-parser__other__kamstrup-OMNIA-e-meter-three-phase.txt",
+        "dsmr_parser__dsmr50__warmtelink-heat-unpadded-crc.txt",
+        "node-dsmr-parser__other__sagemcom-xt211.txt",
+        "dsmr_parser__hu-eon__sagemcom-eon-hungary.txt"}) {
+    auto s = std::const_pointer_cast<MeterSnapshot>(
+        test::MakeSnapshot("m" + std::to_string(meters.size()), test::LoadTelegram(file)));
+    ListenerStats l;
+    l.listener = "127.0.0.1:2001";
+    l.protocol = "rfc2217";
+    s->listeners.push_back(l);
+    meters.push_back(s);
+  }
+  std::set<std::string> names;
+  for (const auto& family : CollectMetrics(meters, 1'700'000'000'000, "test")) {
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) names.insert(label.name);
+    }
+  }
+  for (const char* used :
+       {"meter", "phase", "tariff", "quadrant", "channel", "listener", "reason"}) {
+    REQUIRE(names.count(used) == 1);  // the snapshots above exercise every kind of label
+  }
+  for (const std::string& name : names) {
+    INFO(name);
+    CHECK(IsReservedLabel(name));
+  }
 }
 
 }  // namespace
