@@ -11,20 +11,10 @@
 #include <cstring>
 #include <utility>
 
+#include "config/parse_util.h"
+
 namespace p1 {
 namespace {
-
-const char* ProtocolName(ListenerProtocol p) {
-  switch (p) {
-    case ListenerProtocol::kRaw:
-      return "raw";
-    case ListenerProtocol::kTelnet:
-      return "telnet";
-    case ListenerProtocol::kRfc2217:
-      return "rfc2217";
-  }
-  return "raw";
-}
 
 uint64_t StuckCheckIntervalMs(Millis stuck_timeout) {
   return std::clamp<uint64_t>(static_cast<uint64_t>(stuck_timeout.count()) / 4, 10, 1000);
@@ -65,7 +55,7 @@ bool IsOutOfFds(int uv_err) {
 Listener::Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial)
     : loop_(loop), config_(std::move(config)), serial_(serial), read_buffer_(kReadBufferSize, '\0') {
   stats_.listener = config_.listen.ToString();
-  stats_.protocol = ProtocolName(config_.protocol);
+  stats_.protocol = std::string(ProtocolName(config_.protocol));
 }
 
 Listener::~Listener() { Stop(); }
