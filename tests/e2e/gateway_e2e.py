@@ -44,15 +44,19 @@ def wait_for(cond, what, timeout=DEADLINE):
     fail("timed out waiting for " + what)
 
 
-def read_telegram(sock, timeout=DEADLINE):
-    """Reads from sock until one complete '/'..'!XXXX\\r\\n' telegram arrived."""
+def read_telegram(sock, timeout=DEADLINE, telnet=False):
+    """Reads from sock until one complete '/'..'!XXXX\\r\\n' telegram arrived.
+    telnet: a telnet/rfc2217 listener; negotiation is removed and the
+    telegram starts at its '/'."""
     sock.settimeout(timeout)
     buf = b""
     end = time.time() + timeout
     while time.time() < end:
-        i = buf.find(b"!")
-        if i >= 0 and buf.find(b"\r\n", i) >= 0:
-            return buf[: buf.find(b"\r\n", i) + 2]
+        data = telnet_data(buf) if telnet else buf
+        start = data.find(b"/") if telnet else 0
+        bang = data.find(b"!", max(start, 0))
+        if start >= 0 and bang >= 0 and data.find(b"\r\n", bang) >= 0:
+            return data[start: data.find(b"\r\n", bang) + 2]
         chunk = sock.recv(65536)
         if not chunk:
             fail("connection closed before a whole telegram")
@@ -370,24 +374,6 @@ def test_tcp_source(tmp):
         s.close()
 
 
-def read_telnet_telegram(sock, timeout=DEADLINE):
-    """Like read_telegram for a telnet/rfc2217 listener: negotiation removed."""
-    sock.settimeout(timeout)
-    buf = b""
-    end = time.time() + timeout
-    while time.time() < end:
-        data = telnet_data(buf)
-        start = data.find(b"/")
-        bang = data.find(b"!", max(start, 0))
-        if start >= 0 and bang >= 0 and data.find(b"\r\n", bang) >= 0:
-            return data[start: data.find(b"\r\n", bang) + 2]
-        chunk = sock.recv(65536)
-        if not chunk:
-            fail("connection closed before a whole telegram")
-        buf += chunk
-    fail("no telegram within %ss" % timeout)
-
-
 def test_client_churn(tmp):
     """Hundreds of clients that connect and close at once (FIN or RST), some
     while telegrams are being written to them, end only their own sessions:
@@ -439,7 +425,7 @@ def test_client_churn(tmp):
                          % (proc.returncode, round_, proto))
         for proto, port in ports.items():
             s = connect(port)
-            t = read_telegram(s) if proto == "raw" else read_telnet_telegram(s)
+            t = read_telegram(s, telnet=proto != "raw")
             if not t.startswith(b"/") or b"1-0:1.8.1(" not in t:
                 fail("%s listener: no complete telegram after the churn: %r" % (proto, t[:60]))
             s.close()

@@ -33,9 +33,10 @@ struct Run {
   FramerStats stats;
 };
 
-// Feeds `stream` split at the given chunk sizes (cycled), then Finish().
+// Feeds `stream` split at the given chunk sizes (cycled), then Finish()
+// unless `finish` is false.
 Run FeedChunked(const std::string& stream, const std::vector<size_t>& sizes,
-                FramerOptions options = {}) {
+                FramerOptions options = {}, bool finish = true) {
   Framer framer(options);
   Run run;
   auto collect = [&](const Frame& f) {
@@ -50,7 +51,7 @@ Run FeedChunked(const std::string& stream, const std::vector<size_t>& sizes,
     framer.Feed(std::string_view(stream).substr(pos, n), cb);
     pos += n;
   }
-  framer.Finish(cb);
+  if (finish) framer.Finish(cb);
   run.stats = framer.stats();
   return run;
 }
@@ -481,19 +482,7 @@ TEST_CASE("a bogus 0xDB header never swallows the telegrams after it", "[framer]
     for (const std::vector<size_t>& sizes :
          {std::vector<size_t>{}, std::vector<size_t>{1}, std::vector<size_t>{5, 17}}) {
       // Telegrams come out while feeding, not only when the stream ends.
-      Framer framer(options);
-      std::vector<Seen> seen;
-      const Framer::Callback cb = [&](const Frame& f) {
-        seen.push_back({f.status, std::string(f.raw), std::string(f.plaintext),
-                        std::string(f.error), f.encrypted, f.crc});
-      };
-      size_t pos = 0;
-      for (size_t i = 0; pos < stream.size(); ++i) {
-        const size_t n =
-            std::min(stream.size() - pos, sizes.empty() ? stream.size() : sizes[i % sizes.size()]);
-        framer.Feed(std::string_view(stream).substr(pos, n), cb);
-        pos += n;
-      }
+      const std::vector<Seen> seen = FeedChunked(stream, sizes, options, /*finish=*/false).frames;
       std::vector<Seen> telegrams;
       for (const Seen& s : seen) {
         if (s.status == FrameStatus::kTelegram) telegrams.push_back(s);
@@ -509,7 +498,6 @@ TEST_CASE("a bogus 0xDB header never swallows the telegrams after it", "[framer]
         CHECK(seen[0].status == FrameStatus::kTruncated);
         CHECK(seen[0].raw.substr(0, 18) == BogusGloHeader(15000));
       }
-      framer.Finish(cb);
     }
   }
 }
