@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "exporters/http/http_server.h"
+#include "exporters/http/http_response.h"
 #include "exporters/metrics/metrics_renderer.h"
 #include "gateway/core/parser.h"
 

@@ -18,7 +18,7 @@ set -euo pipefail
 # All in one function called on the last line: bash reads a script as it
 # runs, so an edit to this file must not change a campaign already running.
 main() {
-  all_targets=(framer_fuzz decrypt_fuzz parser_fuzz telnet_fuzz rfc2217_fuzz config_fuzz ser2net_fuzz)
+  all_targets=(framer_fuzz decrypt_fuzz parser_fuzz telnet_fuzz rfc2217_fuzz config_fuzz ser2net_fuzz http_fuzz)
   runs=10000000
   max_crashes=${P1GW_FUZZ_MAX_CRASHES:-5}
   root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,13 +1,10 @@
 #include "proxy/listener.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -20,40 +17,21 @@ uint64_t StuckCheckIntervalMs(Millis stuck_timeout) {
   return std::clamp<uint64_t>(static_cast<uint64_t>(stuck_timeout.count()) / 4, 10, 1000);
 }
 
-int LastError() { return uv_translate_sys_error(errno); }
-
-// A non-blocking listening socket bound like uv_tcp_bind(flags 0) does:
-// SO_REUSEADDR, and "::" dual stack. Returns the fd or a libuv error.
-int OpenListeningSocket(const sockaddr_storage& addr, int backlog) {
-  const bool v6 = addr.ss_family == AF_INET6;
-  const int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return LastError();
-  const int on = 1, off = 0;
-  int r = ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  if (r == 0 && v6) r = ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-  if (r == 0) {
-    r = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr),
-               v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-  }
-  if (r == 0) r = ::listen(fd, backlog);
-  if (r != 0) {
-    r = LastError();
-    ::close(fd);
-    return r;
-  }
-  return fd;
-}
-
-int OpenReserveFd() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
-
-bool IsOutOfFds(int uv_err) {
-  return uv_err == UV_EMFILE || uv_err == UV_ENFILE || uv_err == UV_ENOBUFS || uv_err == UV_ENOMEM;
-}
-
 }  // namespace
 
 Listener::Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial)
-    : loop_(loop), config_(std::move(config)), serial_(serial), read_buffer_(kReadBufferSize, '\0') {
+    : loop_(loop),
+      config_(std::move(config)),
+      serial_(serial),
+      acceptor_(loop, {[this](int fd, const sockaddr_storage& peer) { Admit(fd, peer); },
+                       [this](uint64_t refused) {
+                         stats_.rejected_fds += refused;
+                         NoteOutOfFds();
+                       },
+                       [this](int err) {
+                         spdlog::warn("{}: accept: {}", stats_.listener, uv_strerror(err));
+                       }}),
+      read_buffer_(kReadBufferSize, '\0') {
   stats_.listener = config_.listen.ToString();
   stats_.protocol = std::string(ProtocolName(config_.protocol));
 }
@@ -61,24 +39,9 @@ Listener::Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial
 Listener::~Listener() { Stop(); }
 
 bool Listener::Start(std::string* err) {
-  const std::string where = "listen " + stats_.listener + ": ";
-  const std::string host = config_.listen.host.empty() ? "0.0.0.0" : config_.listen.host;
   sockaddr_storage addr{};
-  int r =
-      host.find(':') != std::string::npos
-          ? uv_ip6_addr(host.c_str(), config_.listen.port, reinterpret_cast<sockaddr_in6*>(&addr))
-          : uv_ip4_addr(host.c_str(), config_.listen.port, reinterpret_cast<sockaddr_in*>(&addr));
-  if (r == 0) {
-    // "::" is dual stack; "0.0.0.0" is IPv4 only by its nature.
-    r = OpenListeningSocket(addr, kBacklog);
-    if (r >= 0) {
-      listen_fd_ = r;
-      r = 0;
-    }
-  }
-  if (r == 0) r = poll_.Init(uv_poll_init_socket, loop_, this, listen_fd_);
-  if (r == 0) r = uv_poll_start(poll_.get(), UV_READABLE, OnReadable);
-  if (r == 0) r = retry_timer_.Init(uv_timer_init, loop_, this);
+  int r = NumericSocketAddress(config_.listen.host, config_.listen.port, &addr);
+  if (r == 0) r = acceptor_.Listen(addr);
   if (r == 0) r = sweep_timer_.Init(uv_timer_init, loop_, this);
   if (r == 0) r = stuck_timer_.Init(uv_timer_init, loop_, this);
   if (r == 0) {
@@ -86,13 +49,11 @@ bool Listener::Start(std::string* err) {
     r = uv_timer_start(stuck_timer_.get(), OnStuckCheck, every, every);
   }
   if (r != 0) {
-    *err = where + uv_strerror(r);
+    *err = "listen " + stats_.listener + ": " + uv_strerror(r);
     Stop();
     return false;
   }
-  reserve_fd_ = OpenReserveFd();  // without one, clients wait in the backlog instead
-  // Timers alone must not keep the loop alive; the socket does (and the
-  // retry timer stands in for it while accepting is paused).
+  // Timers alone must not keep the loop alive; the socket does.
   uv_unref(reinterpret_cast<uv_handle_t*>(sweep_timer_.get()));
   uv_unref(reinterpret_cast<uv_handle_t*>(stuck_timer_.get()));
   spdlog::info("listening on {} ({}, port {})", stats_.listener, stats_.protocol, BoundPort());
@@ -101,25 +62,14 @@ bool Listener::Start(std::string* err) {
 
 void Listener::Stop() {
   sessions_.clear();  // each session's handle closes in its destructor
-  poll_.Reset();      // uv_close stops polling at once, so the fd may close now
-  if (listen_fd_ >= 0) ::close(listen_fd_);
-  if (reserve_fd_ >= 0) ::close(reserve_fd_);
-  listen_fd_ = reserve_fd_ = -1;
+  acceptor_.Close();
   out_of_fds_ = false;
-  retry_timer_.Reset();
   sweep_timer_.Reset();
   stuck_timer_.Reset();
   sweep_pending_ = false;
 }
 
-uint16_t Listener::BoundPort() const {
-  if (listen_fd_ < 0) return 0;
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 0;
-  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-}
+uint16_t Listener::BoundPort() const { return acceptor_.port(); }
 
 ListenerStats Listener::Stats() const {
   ListenerStats s = stats_;
@@ -142,80 +92,6 @@ void Listener::DeliverTelegram(const OutChunk& chunk) {
 
 void Listener::DeliverBytes(const OutChunk& chunk) {
   for (auto& s : sessions_) s->SendBytes(chunk);
-}
-
-void Listener::OnReadable(uv_poll_t* poll, int status, int /*events*/) {
-  auto* self = static_cast<Listener*>(poll->data);
-  if (self == nullptr) return;
-  if (status < 0) {
-    spdlog::warn("{}: accept: {}", self->stats_.listener, uv_strerror(status));
-    return;
-  }
-  self->AcceptPending();
-}
-
-void Listener::OnAcceptRetry(uv_timer_t* timer) {
-  auto* self = static_cast<Listener*>(timer->data);
-  if (self == nullptr || !self->poll_) return;
-  if (self->reserve_fd_ < 0) self->reserve_fd_ = OpenReserveFd();
-  uv_poll_start(self->poll_.get(), UV_READABLE, OnReadable);
-}
-
-// The socket is level-triggered: connections beyond kMaxAcceptsPerTurn are
-// taken on the next turn, after the loop served everything else.
-void Listener::AcceptPending() {
-  for (int i = 0; i < kMaxAcceptsPerTurn; ++i) {
-    sockaddr_storage peer{};
-    socklen_t len = sizeof(peer);
-    const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0) {
-      Admit(fd, peer);
-      continue;
-    }
-    const int err = errno;
-    if (err == EAGAIN || err == EWOULDBLOCK) return;
-    // Connection-specific failures (reset before we took it, network errors
-    // accept(2) passes on): that one client is gone, take the next.
-    if (err == EINTR || err == ECONNABORTED || err == EPROTO || err == ENETDOWN ||
-        err == ENOPROTOOPT || err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH ||
-        err == EOPNOTSUPP || err == ENETUNREACH) {
-      continue;
-    }
-    if (IsOutOfFds(uv_translate_sys_error(err))) {
-      RejectForFds();
-    } else {
-      spdlog::warn("{}: accept: {}", stats_.listener, std::strerror(err));
-    }
-    return;
-  }
-}
-
-// Out of descriptors, a pending client can only be refused: the spare
-// descriptor is given up to take each one and close it at once (so it sees
-// the connection end instead of hanging in the backlog), then taken back.
-void Listener::RejectForFds() {
-  NoteOutOfFds();
-  if (reserve_fd_ >= 0) {
-    ::close(reserve_fd_);
-    reserve_fd_ = -1;
-    for (int i = 0; i < kMaxAcceptsPerTurn; ++i) {
-      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        break;
-      }
-      ::close(fd);
-      ++stats_.rejected_fds;
-    }
-    reserve_fd_ = OpenReserveFd();
-  }
-  if (reserve_fd_ < 0 && poll_ && retry_timer_) {
-    // No spare descriptor: clients wait in the backlog; a readable socket
-    // must not spin the loop meanwhile.
-    uv_poll_stop(poll_.get());
-    uv_timer_start(retry_timer_.get(), OnAcceptRetry, kAcceptRetryMs, 0);
-  }
 }
 
 void Listener::NoteOutOfFds() {

@@ -1,10 +1,9 @@
 // Listener: one listening socket of a Hub with its client sessions. It
-// accepts connections itself (so running out of file descriptors is seen,
-// counted and logged instead of libuv closing clients silently), admits
-// clients (allow list, max_clients / kick_old), delivers each telegram or
-// byte chunk to every session and drops stuck clients.
-// *loop outlives it; destroying it closes the socket, its timers and every
-// session (the handles free themselves once the loop runs their closes).
+// accepts connections through an Acceptor (running out of file descriptors
+// is counted and logged), admits clients (allow list, max_clients / kick_old), delivers each
+// telegram or byte chunk to every session and drops stuck clients. *loop outlives it; destroying it
+// closes the socket, its timers and every session (the handles free themselves once the loop runs
+// their closes).
 #ifndef P1GW_PROXY_LISTENER_H_
 #define P1GW_PROXY_LISTENER_H_
 
@@ -17,8 +16,9 @@
 
 #include "config/config.h"
 #include "gateway/core/listener_stats.h"
+#include "gateway/loop/acceptor.h"
+#include "gateway/loop/out_chunk.h"
 #include "gateway/loop/uv_handle.h"
-#include "proxy/out_chunk.h"
 #include "proxy/recent_peers.h"
 #include "proxy/session.h"
 
@@ -26,12 +26,6 @@ namespace p1 {
 
 class Listener {
  public:
-  static constexpr int kBacklog = 1024;
-  // Connections taken from the backlog per loop turn; the rest wait a turn.
-  static constexpr int kMaxAcceptsPerTurn = 64;
-  // Out of descriptors with no spare one to refuse clients with: accepting
-  // pauses this long instead of spinning on a readable socket.
-  static constexpr uint64_t kAcceptRetryMs = 250;
   // Client input is discarded (raw) or is telnet negotiation (a few bytes);
   // libuv loops reads, so 2 KiB is plenty (16 KiB per listener was RSS for nothing).
   static constexpr size_t kReadBufferSize = 2 * 1024;
@@ -63,14 +57,10 @@ class Listener {
   std::string& read_buffer() { return read_buffer_; }
 
  private:
-  static void OnReadable(uv_poll_t* poll, int status, int events);
-  static void OnAcceptRetry(uv_timer_t* timer);
   static void OnSweep(uv_timer_t* timer);
   static void OnStuckCheck(uv_timer_t* timer);
 
-  void AcceptPending();
   void Admit(int fd, const sockaddr_storage& peer);
-  void RejectForFds();
   void NoteOutOfFds();
   bool Allowed(const sockaddr_storage& peer) const;
   size_t ActiveSessions() const;
@@ -81,10 +71,7 @@ class Listener {
   ListenerConfig config_;
   SerialSettings serial_;
   ListenerStats stats_;
-  int listen_fd_ = -1;   // owned; closed after poll_ in Stop()
-  int reserve_fd_ = -1;  // a spare descriptor, given up to refuse clients when out of fds
-  UvHandle<uv_poll_t> poll_;
-  UvHandle<uv_timer_t> retry_timer_;
+  Acceptor acceptor_;
   UvHandle<uv_timer_t> sweep_timer_;
   UvHandle<uv_timer_t> stuck_timer_;
   bool sweep_pending_ = false;

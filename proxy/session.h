@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "gateway/core/listener_stats.h"
 #include "gateway/loop/uv_handle.h"
-#include "proxy/out_chunk.h"
+#include "gateway/loop/out_chunk.h"
 #include "proxy/recent_peers.h"
 #include "proxy/telnet/telnet_codec.h"
 

@@ -1,308 +1,424 @@
 #include "exporters/http/http_server.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <string_view>
-#include <vector>
+#include <cstdio>
+#include <utility>
 
 namespace p1 {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+// Pipelined requests wait while this much of the answers is still unsent.
+constexpr size_t kPipelineHighWater = 256 * 1024;
+// A connection ending (write side shut) waits this long for the client's FIN.
+constexpr uint64_t kLingerMs = 2000;
+constexpr size_t kReadBufferSize = 16 * 1024;
+constexpr char kBusy[] =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Content-Length: 19\r\nConnection: close\r\n\r\ntoo many connections";
 
-constexpr size_t kMaxHead = 8192;       // request line + headers
-constexpr int kMaxConnections = 32;     // further connects wait in the backlog
-constexpr auto kDeadline = std::chrono::seconds(10);  // per connection, request and response
+uv_stream_t* Stream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp); }
 
-const char* StatusText(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 431: return "Request Header Fields Too Large";
-    default: return "Error";
+// The client's address bytes: what the per-client limit counts by.
+std::string ClientKey(const sockaddr_storage& peer) {
+  if (peer.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(peer).sin_addr;
+    return std::string(reinterpret_cast<const char*>(&a), sizeof a);
   }
-}
-
-bool SetNonBlocking(int fd) {
-  int flags = fcntl(fd, F_GETFL, 0);
-  return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-// Value of header `name` (case-insensitive) in a request head, or "".
-std::string HeaderValue(std::string_view head, std::string_view name) {
-  size_t pos = head.find("\r\n");
-  while (pos != std::string_view::npos && pos + 2 < head.size()) {
-    size_t begin = pos + 2;
-    size_t end = head.find("\r\n", begin);
-    std::string_view line = head.substr(begin, end == std::string_view::npos ? head.npos : end - begin);
-    size_t colon = line.find(':');
-    if (colon == name.size() &&
-        std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return std::string(Trim(line.substr(colon + 1)));
-    }
-    pos = end;
+  if (peer.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+    return std::string(reinterpret_cast<const char*>(&a), sizeof a);
   }
   return {};
 }
 
-struct Connection {
-  int fd = -1;
-  std::string in;
-  std::string out;
-  size_t sent = 0;
-  bool responding = false;
-  bool draining = false;  // response sent, write side shut: read until the peer closes
-  std::chrono::steady_clock::time_point deadline;
+// Owns what one uv_write sends until its callback: a head (or a chunk-size
+// line) and a shared body.
+struct WriteRequest {
+  uv_write_t req;
+  std::string head;
+  OutChunk body;
 };
 
 }  // namespace
 
-bool AcceptsGzip(const char* accept_encoding) {
-  if (accept_encoding == nullptr) return false;
-  std::string_view rest(accept_encoding);
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    size_t semi = item.find(';');
-    std::string_view coding = Trim(item.substr(0, semi));
-    std::string lower(coding);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower != "gzip" && lower != "x-gzip" && lower != "*") continue;
-    if (semi == std::string_view::npos) return true;
-    std::string_view params = Trim(item.substr(semi + 1));
-    // "q=0", "q=0.0", "q=0.000" refuse; any other weight accepts.
-    if (params.substr(0, 2) == "q=") {
-      std::string_view q = params.substr(2);
-      bool zero = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
-      if (!zero) return true;
-    } else {
-      return true;
+// One accepted connection. Owned by the server; Close() closes the socket
+// at once and the server destroys the object after the current callback.
+class HttpConnection {
+ public:
+  HttpConnection(HttpServer* server, UvHandle<uv_tcp_t> tcp, std::string client)
+      : server_(server),
+        tcp_(std::move(tcp)),
+        client_(std::move(client)),
+        reader_(server->options_.limits) {
+    tcp_.get()->data = this;
+    last_activity_ms_ = last_progress_ms_ = Now();
+  }
+  ~HttpConnection() { Close(); }
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  bool Start() {
+    uv_tcp_nodelay(tcp_.get(), 1);
+    if (uv_read_start(Stream(tcp_.get()), OnAlloc, OnRead) != 0) Close();
+    return state_ != State::kClosed;
+  }
+
+  bool closed() const { return state_ == State::kClosed; }
+
+  void Close() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    if (stream_) {
+      stream_->conn_ = nullptr;
+      stream_.reset();
+    }
+    tcp_.Reset();  // pending writes complete with UV_ECANCELED and find data == nullptr
+    server_->Release(client_);
+    server_->RequestSweep();
+  }
+
+  // Timeouts, from the server's check timer.
+  void Check(uint64_t now) {
+    const HttpServer::Options& o = server_->options_;
+    if (state_ == State::kClosed) return;
+    if (Queued() > 0) {
+      if (now - last_progress_ms_ >= o.write_timeout_ms) TimedOut();
+      return;
+    }
+    if (state_ == State::kEnding) {
+      if (now - ending_since_ms_ >= kLingerMs) Close();
+    } else if (state_ == State::kRequests && !paused_) {
+      if (reader_.in_progress()) {
+        if (now - request_started_ms_ >= o.request_timeout_ms) {
+          ++server_->stats_.timeouts;
+          Answer(nullptr, HttpResponse::Text(408, "request timeout\n"), false);
+        }
+      } else if (now - last_activity_ms_ >= o.idle_timeout_ms) {
+        TimedOut();
+      }
     }
   }
-  return false;
-}
 
-std::string Gzip(const std::string& in) {
-  z_stream zs{};
-  // 15 + 16: a gzip wrapper rather than zlib. Level 1: scrapes are frequent
-  // and text compresses well even at the fastest level.
-  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
-  std::string out;
-  out.resize(deflateBound(&zs, in.size()));
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  size_t produced = zs.total_out;
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) return {};
-  out.resize(produced);
-  return out;
-}
-
-HttpServer::~HttpServer() { Stop(); }
-
-void HttpServer::Handle(std::string path, Handler handler) { handlers_[std::move(path)] = std::move(handler); }
-
-bool HttpServer::Start(const std::string& host, uint16_t port, std::string* err) {
-  bool v6 = host.find(':') != std::string::npos;
-  std::string where = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  sockaddr_storage addr{};
-  socklen_t addr_len = 0;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    if (inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) != 1) {
-      *err = "cannot listen on " + where + ": not a numeric IPv6 address";
+  bool Send(HttpStream* stream, const OutChunk& chunk) {
+    if (state_ != State::kStream) return false;
+    const size_t queued = Queued();
+    if (queued > 0 && queued + chunk.data.size() > server_->options_.stream_queue_bytes) {
+      ++stream->dropped_;
+      ++server_->stats_.stream_drops;
       return false;
     }
-    addr_len = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    if (inet_pton(AF_INET, host.c_str(), &a->sin_addr) != 1) {
-      *err = "cannot listen on " + where + ": not a numeric IPv4 address";
+    return WriteChunk(chunk);
+  }
+
+ private:
+  enum class State {
+    kRequests,  // reading and answering requests
+    kStream,    // a streaming response is open; input is discarded
+    kEnding,    // the last answer is out or going; write side shut after it
+    kClosed,
+  };
+
+  uint64_t Now() const { return uv_now(server_->loop_); }
+  size_t Queued() const { return tcp_ ? uv_stream_get_write_queue_size(Stream(tcp_.get())) : 0; }
+
+  void TimedOut() {
+    ++server_->stats_.timeouts;
+    Close();
+  }
+
+  static void OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
+    auto* self = static_cast<HttpConnection*>(handle->data);
+    if (self == nullptr) {
+      *buf = uv_buf_init(nullptr, 0);
+      return;
+    }
+    std::string& scratch = self->server_->read_buffer_;
+    *buf = uv_buf_init(scratch.data(), static_cast<unsigned int>(scratch.size()));
+  }
+
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+    auto* self = static_cast<HttpConnection*>(stream->data);
+    if (self == nullptr || nread == 0) return;
+    if (nread < 0) {
+      self->Close();  // EOF, ECONNRESET...: the client is gone
+      return;
+    }
+    self->last_activity_ms_ = self->Now();
+    if (self->state_ == State::kRequests)
+      self->Process(std::string_view(buf->base, static_cast<size_t>(nread)));
+  }
+
+  static void OnWrite(uv_write_t* req, int status) {
+    std::unique_ptr<WriteRequest> w(static_cast<WriteRequest*>(req->data));
+    auto* self = static_cast<HttpConnection*>(req->handle->data);
+    if (self == nullptr) return;
+    if (status != 0) {
+      self->Close();  // EPIPE, ECONNRESET, ...
+      return;
+    }
+    self->last_progress_ms_ = self->last_activity_ms_ = self->Now();
+    if (self->paused_ && self->Queued() <= kPipelineHighWater / 2) self->Resume();
+  }
+
+  static void OnShutdown(uv_shutdown_t* req, int /*status*/) { delete req; }
+
+  // Parses and answers what `in` holds, one request at a time.
+  void Process(std::string_view in) {
+    while (state_ == State::kRequests && !in.empty()) {
+      const bool was_reading = reader_.in_progress();
+      const size_t n = reader_.Feed(in);
+      in.remove_prefix(n);
+      if (!was_reading && (reader_.in_progress() || reader_.ready())) request_started_ms_ = Now();
+      if (reader_.failed()) {
+        ++server_->stats_.bad_requests;
+        const int status = reader_.error_status();
+        Answer(nullptr, HttpResponse::Text(status, std::string(HttpStatusText(status)) + "\n"),
+               false);
+        return;
+      }
+      if (!reader_.ready()) return;  // all consumed, or nothing more is read (no keep-alive)
+      ++server_->stats_.requests;
+      const HttpRequest& req = reader_.request();
+      Answer(&req, server_->Dispatch(req), req.keep_alive);
+      reader_.Next();
+      if (state_ == State::kRequests && !in.empty() && Queued() > kPipelineHighWater) {
+        // A client that pipelines without reading its answers waits for them.
+        pending_.assign(in);
+        paused_ = true;
+        uv_read_stop(Stream(tcp_.get()));
+        return;
+      }
+    }
+  }
+
+  void Resume() {
+    paused_ = false;
+    std::string held = std::move(pending_);
+    pending_ = std::string();
+    if (uv_read_start(Stream(tcp_.get()), OnAlloc, OnRead) != 0) {
+      Close();
+      return;
+    }
+    Process(held);
+  }
+
+  void Answer(const HttpRequest* req, HttpResponse resp, bool keep_alive) {
+    const bool head_only = req != nullptr && req->method == "HEAD";
+    const bool stream = resp.on_stream && !head_only;
+    if (!stream) resp.on_stream = nullptr;
+    std::string head = HttpResponseHead(req, &resp, keep_alive);
+    if (stream) {
+      chunked_ = req != nullptr && req->version_minor >= 1;
+      if (!Write(std::move(head), {})) return;
+      state_ = State::kStream;
+      if (!resp.body.empty())
+        WriteChunk(OutChunk::Of(std::make_shared<const std::string>(std::move(resp.body))));
+      if (state_ != State::kStream) return;
+      stream_ = std::make_shared<HttpStream>();
+      stream_->conn_ = this;
+      auto on_stream = std::move(resp.on_stream);
+      on_stream(stream_);
+      return;
+    }
+    OutChunk body;
+    if (!head_only && !resp.body.empty())
+      body = OutChunk::Of(std::make_shared<const std::string>(std::move(resp.body)));
+    if (!Write(std::move(head), body)) return;
+    if (!keep_alive) End();
+  }
+
+  // The write side is shut once the queued answers are out (uv_shutdown
+  // waits for them); reading goes on until the client closes, because
+  // closing with unread input resets the connection and can destroy the
+  // answer before the client reads it.
+  void End() {
+    state_ = State::kEnding;
+    ending_since_ms_ = Now();
+    pending_ = std::string();
+    if (paused_) {
+      paused_ = false;
+      uv_read_start(Stream(tcp_.get()), OnAlloc, OnRead);
+    }
+    auto* req = new uv_shutdown_t;
+    if (uv_shutdown(req, Stream(tcp_.get()), OnShutdown) != 0) {
+      delete req;
+      Close();
+    }
+  }
+
+  bool WriteChunk(const OutChunk& chunk) {
+    if (chunk.data.empty()) return true;
+    if (!chunked_) return Write({}, chunk);
+    char size[24];
+    std::snprintf(size, sizeof size, "%zx\r\n", chunk.data.size());
+    return Write(size, chunk, /*crlf=*/true);
+  }
+
+  bool Write(std::string head, const OutChunk& body, bool crlf = false) {
+    static const char kCrlf[] = "\r\n";
+    if (Queued() == 0) last_progress_ms_ = Now();  // the write clock starts now
+    auto w = std::make_unique<WriteRequest>();
+    w->req.data = w.get();
+    w->head = std::move(head);
+    w->body = body;
+    uv_buf_t bufs[3];
+    unsigned n = 0;
+    if (!w->head.empty())
+      bufs[n++] = uv_buf_init(w->head.data(), static_cast<unsigned>(w->head.size()));
+    // libuv never writes through the buffers; the casts only satisfy uv_buf_t.
+    if (!body.empty())
+      bufs[n++] =
+          uv_buf_init(const_cast<char*>(body.data.data()), static_cast<unsigned>(body.data.size()));
+    if (crlf) bufs[n++] = uv_buf_init(const_cast<char*>(kCrlf), 2);
+    if (n == 0) return true;
+    if (uv_write(&w->req, Stream(tcp_.get()), bufs, n, OnWrite) != 0) {
+      Close();
       return false;
     }
-    addr_len = sizeof *a;
+    w.release();  // OnWrite frees it
+    return true;
   }
-  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *err = "cannot listen on " + where + ": " + std::strerror(errno);
-    return false;
-  }
-  int one = 1, zero = 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);  // "::" also takes IPv4
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), addr_len) != 0 || listen(fd, 64) != 0 || !SetNonBlocking(fd) ||
-      pipe2(wake_fd_, O_CLOEXEC | O_NONBLOCK) != 0) {
-    *err = "cannot listen on " + where + ": " + std::strerror(errno);
-    close(fd);
-    return false;
-  }
-  sockaddr_storage bound{};
-  socklen_t bound_len = sizeof bound;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
-  port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                   : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  listen_fd_ = fd;
-  thread_ = std::thread(&HttpServer::Run, this);
-  return true;
+
+  HttpServer* server_;
+  UvHandle<uv_tcp_t> tcp_;
+  std::string client_;
+  HttpRequestReader reader_;
+  State state_ = State::kRequests;
+  bool paused_ = false;   // reading stopped until the answers drain
+  bool chunked_ = false;  // the stream's chunks are framed (HTTP/1.1)
+  std::string pending_;   // input held while paused
+  std::shared_ptr<HttpStream> stream_;
+  uint64_t last_activity_ms_ = 0;
+  uint64_t last_progress_ms_ = 0;
+  uint64_t request_started_ms_ = 0;
+  uint64_t ending_since_ms_ = 0;
+};
+
+bool HttpStream::Send(const OutChunk& chunk) {
+  return conn_ != nullptr && conn_->Send(this, chunk);
 }
 
-void HttpServer::Stop() {
-  if (!thread_.joinable()) return;
-  char b = 1;
-  (void)!write(wake_fd_[1], &b, 1);
-  thread_.join();
-  close(listen_fd_);
-  close(wake_fd_[0]);
-  close(wake_fd_[1]);
-  listen_fd_ = wake_fd_[0] = wake_fd_[1] = -1;
-  port_ = 0;
+void HttpStream::Close() {
+  if (conn_ != nullptr) conn_->Close();
 }
 
-std::string HttpServer::Respond(const std::string& head) const {
-  HttpResponse resp;
-  size_t line_end = head.find("\r\n");
-  std::string_view line = std::string_view(head).substr(0, line_end);
-  size_t sp1 = line.find(' ');
-  size_t sp2 = sp1 == line.npos ? line.npos : line.find(' ', sp1 + 1);
-  std::string_view method = line.substr(0, sp1);
-  std::string_view target = sp2 == line.npos ? std::string_view() : line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string_view path = target.substr(0, target.find('?'));
-  if (sp2 == line.npos || line.substr(sp2 + 1, 5) != "HTTP/") {
-    resp = {400, "text/plain; charset=utf-8", "bad request\n"};
-  } else if (method != "GET" && method != "HEAD") {
-    resp = {405, "text/plain; charset=utf-8", "method not allowed\n"};
-  } else if (auto it = handlers_.find(path); it == handlers_.end()) {
-    resp = {404, "text/plain; charset=utf-8", "not found\n"};
-  } else {
-    resp = it->second();
-  }
-  const char* encoding = "";
-  if (resp.status == 200 && AcceptsGzip(HeaderValue(head, "Accept-Encoding").c_str())) {
-    std::string zipped = Gzip(resp.body);
-    if (!zipped.empty()) {
-      resp.body = std::move(zipped);
-      encoding = "Content-Encoding: gzip\r\n";
-    }
-  }
-  std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + StatusText(resp.status) +
-                    "\r\nContent-Type: " + resp.content_type + "\r\nContent-Length: " +
-                    std::to_string(resp.body.size()) + "\r\n" + encoding +
-                    "Vary: Accept-Encoding\r\nConnection: close\r\n\r\n";
-  if (method != "HEAD") out += resp.body;
-  return out;
+HttpServer::HttpServer(uv_loop_t* loop, Options options)
+    : loop_(loop),
+      options_(options),
+      acceptor_(loop, {[this](int fd, const sockaddr_storage& peer) { Admit(fd, peer); },
+                       [this](uint64_t refused) { stats_.rejected_fds += refused; }, nullptr}),
+      read_buffer_(kReadBufferSize, '\0') {}
+
+HttpServer::~HttpServer() { Close(); }
+
+void HttpServer::Handle(std::string path, Handler handler) {
+  handlers_[std::move(path)] = std::move(handler);
 }
 
-void HttpServer::Run() {
-  std::vector<Connection> conns;
-  std::vector<pollfd> fds;
-  for (;;) {
-    auto now = std::chrono::steady_clock::now();
-    // Expired connections are closed; the poll timeout wakes us for the next one.
-    int timeout_ms = -1;
-    for (size_t i = 0; i < conns.size();) {
-      if (conns[i].deadline <= now) {
-        close(conns[i].fd);
-        conns.erase(conns.begin() + static_cast<long>(i));
-        continue;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(conns[i].deadline - now).count() + 1;
-      if (timeout_ms < 0 || left < timeout_ms) timeout_ms = static_cast<int>(left);
-      ++i;
-    }
-    fds.clear();
-    fds.push_back({wake_fd_[0], POLLIN, 0});
-    // At the connection cap the listener is not polled: new clients wait in the backlog.
-    fds.push_back({conns.size() < kMaxConnections ? listen_fd_ : -1, POLLIN, 0});
-    for (const Connection& c : conns) {
-      fds.push_back({c.fd, static_cast<short>(c.responding && !c.draining ? POLLOUT : POLLIN), 0});
-    }
-    if (poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) return;
-    if (fds[0].revents != 0) break;
-
-    for (size_t i = 0; i < conns.size(); ++i) {
-      Connection& c = conns[i];
-      short ev = fds[i + 2].revents;
-      if (ev == 0) continue;
-      bool done = false;
-      if (c.draining) {
-        // Closing with unread request bytes would reset the connection and
-        // could destroy the response before the client reads it.
-        char buf[4096];
-        ssize_t n = recv(c.fd, buf, sizeof buf, 0);
-        done = n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
-      } else if (!c.responding) {
-        char buf[4096];
-        ssize_t n = recv(c.fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-          done = n == 0 || (errno != EAGAIN && errno != EINTR);
-        } else {
-          c.in.append(buf, static_cast<size_t>(n));
-          size_t end = c.in.find("\r\n\r\n");
-          if (end != std::string::npos) {
-            c.in.resize(end + 2);
-            c.out = Respond(c.in);
-            c.responding = true;
-          } else if (c.in.size() > kMaxHead) {
-            c.out = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-            c.responding = true;
-          }
-        }
-      }
-      if (c.responding && !c.draining && !done) {
-        ssize_t n = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
-        if (n > 0) c.sent += static_cast<size_t>(n);
-        done = n < 0 && errno != EAGAIN && errno != EINTR;
-        if (!done && c.sent == c.out.size()) {
-          shutdown(c.fd, SHUT_WR);
-          c.draining = true;
-          c.out = std::string();
-        }
-      }
-      if (done) {
-        close(c.fd);
-        c.fd = -1;
-      }
-    }
-    conns.erase(std::remove_if(conns.begin(), conns.end(), [](const Connection& c) { return c.fd < 0; }),
-                conns.end());
-
-    if (fds[1].revents & POLLIN) {
-      while (conns.size() < kMaxConnections) {
-        int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) break;
-        conns.push_back({fd, {}, {}, 0, false, false, std::chrono::steady_clock::now() + kDeadline});
-      }
-    }
+int HttpServer::Listen(const sockaddr_storage& addr) {
+  int r = acceptor_.Listen(addr);
+  if (r == 0) r = sweep_timer_.Init(uv_timer_init, loop_, this);
+  if (r == 0) r = check_timer_.Init(uv_timer_init, loop_, this);
+  if (r == 0) {
+    const uint64_t shortest = std::min({options_.request_timeout_ms, options_.idle_timeout_ms,
+                                        options_.write_timeout_ms, kLingerMs});
+    const uint64_t every = std::clamp<uint64_t>(shortest / 4, 10, 1000);
+    r = uv_timer_start(check_timer_.get(), OnCheck, every, every);
   }
-  for (const Connection& c : conns) close(c.fd);
+  if (r != 0) {
+    Close();
+    return r;
+  }
+  // The socket keeps the loop alive, not the timers.
+  uv_unref(reinterpret_cast<uv_handle_t*>(sweep_timer_.get()));
+  uv_unref(reinterpret_cast<uv_handle_t*>(check_timer_.get()));
+  return 0;
+}
+
+void HttpServer::Close() {
+  acceptor_.Close();
+  connections_.clear();  // each closes its handle
+  per_client_.clear();
+  sweep_timer_.Reset();
+  check_timer_.Reset();
+  sweep_pending_ = false;
+}
+
+HttpServer::Stats HttpServer::stats() const {
+  Stats s = stats_;
+  s.connections = open_;
+  return s;
+}
+
+HttpResponse HttpServer::Dispatch(const HttpRequest& req) const {
+  if (req.method != "GET" && req.method != "HEAD") {
+    HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  auto it = handlers_.find(req.path);
+  if (it == handlers_.end()) return HttpResponse::Text(404, "not found\n");
+  return it->second(req);
+}
+
+void HttpServer::Admit(int fd, const sockaddr_storage& peer) {
+  std::string client = ClientKey(peer);
+  uint64_t* rejected = nullptr;
+  if (open_ >= options_.max_connections) {
+    rejected = &stats_.rejected_limit;
+  } else if (per_client_[client] >= options_.max_per_client) {
+    rejected = &stats_.rejected_per_client;
+  }
+  if (rejected != nullptr) {
+    ++*rejected;
+    // Best effort: a full socket buffer or a reset only loses the courtesy.
+    (void)!::send(fd, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::close(fd);
+    return;
+  }
+  UvHandle<uv_tcp_t> tcp;
+  int r = tcp.Init(uv_tcp_init, loop_, nullptr);
+  if (r == 0) r = uv_tcp_open(tcp.get(), fd);
+  if (r != 0) {
+    ::close(fd);  // uv_tcp_open takes the fd only when it succeeds
+    if (IsOutOfFds(r)) ++stats_.rejected_fds;
+    return;
+  }
+  ++stats_.accepted;
+  ++per_client_[client];
+  ++open_;
+  auto conn = std::make_unique<HttpConnection>(this, std::move(tcp), std::move(client));
+  if (conn->Start()) connections_.push_back(std::move(conn));
+}
+
+void HttpServer::Release(const std::string& client) {
+  --open_;
+  auto it = per_client_.find(client);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+}
+
+void HttpServer::RequestSweep() {
+  if (sweep_pending_ || !sweep_timer_) return;
+  sweep_pending_ = true;
+  uv_timer_start(sweep_timer_.get(), OnSweep, 0, 0);
+}
+
+void HttpServer::OnSweep(uv_timer_t* timer) {
+  auto* self = static_cast<HttpServer*>(timer->data);
+  if (self == nullptr) return;
+  self->sweep_pending_ = false;
+  std::erase_if(self->connections_, [](const auto& c) { return c->closed(); });
+}
+
+void HttpServer::OnCheck(uv_timer_t* timer) {
+  auto* self = static_cast<HttpServer*>(timer->data);
+  if (self == nullptr) return;
+  const uint64_t now = uv_now(self->loop_);
+  // Check() may close connections; they stay in the vector until the sweep.
+  for (size_t i = 0; i < self->connections_.size(); ++i) self->connections_[i]->Check(now);
 }
 
 }  // namespace p1

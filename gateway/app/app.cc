@@ -6,21 +6,20 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "exporters/http/http_server.h"
 #include "exporters/prometheus_exporter.h"
+#include "gateway/loop/acceptor.h"
 #include "gateway/loop/wall_clock.h"
 #include "proxy/hub.h"
 
 namespace p1 {
-namespace {
-constexpr uint64_t kPublishIntervalMs = 1000;
-}  // namespace
-
 bool SetupLogging(const std::string& level) {
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") return false;
   auto logger = spdlog::stderr_logger_mt("p1gateway");
   // journald stamps every line itself.
-  bool systemd = std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr;
+  bool systemd =
+      std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr;
   logger->set_pattern(systemd ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e %l: %v");
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::warn);
@@ -35,9 +34,19 @@ App::~App() { Shutdown(); }
 
 bool App::Start(std::string* err) {
   if (config_.metrics_enabled) {
-    exporter_ = std::make_unique<PrometheusExporter>(PROJECT_VERSION);
-    if (!exporter_->Start(config_.metrics_listen, err)) return false;
-    spdlog::info("metrics on http://{}/metrics", config_.metrics_listen.ToString());
+    exporter_ =
+        std::make_unique<PrometheusExporter>(PROJECT_VERSION, [this] { return Snapshots(); });
+    http_ = std::make_unique<HttpServer>(loop_);
+    exporter_->Register(http_.get());
+    const SocketAddress& at = config_.metrics_listen;
+    sockaddr_storage addr{};
+    int r = NumericSocketAddress(at.host, at.port, &addr);
+    if (r == 0) r = http_->Listen(addr);
+    if (r != 0) {
+      *err = "cannot listen on " + at.ToString() + ": " + uv_strerror(r);
+      return false;
+    }
+    spdlog::info("metrics on http://{}/metrics", at.ToString());
   }
   for (const MeterConfig& mc : config_.meters) {
     Entry e;
@@ -50,8 +59,6 @@ bool App::Start(std::string* err) {
   uv_signal_start(sigint_.get(), OnSignal, SIGINT);
   uv_signal_start(sigterm_.get(), OnSignal, SIGTERM);
   uv_signal_start(sighup_.get(), OnSignal, SIGHUP);
-  publish_timer_.Init(uv_timer_init, loop_, this);
-  uv_timer_start(publish_timer_.get(), OnPublishTimer, kPublishIntervalMs, kPublishIntervalMs);
   return true;
 }
 
@@ -61,13 +68,12 @@ bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
     *err = "meter " + mc.name + ": " + *err;
     return false;
   }
-  out->meter = std::make_unique<Meter>(loop_, mc, this);
+  out->meter = std::make_unique<Meter>(loop_, mc, nullptr);
   out->meter->AddSink(out->hub.get());
   if (!out->meter->Start(err)) return false;
   for (const ListenerConfig& l : mc.listeners) {
     spdlog::info("meter {}: listening on {}", mc.name, l.listen.ToString());
   }
-  Publish(*out);
   return true;
 }
 
@@ -160,8 +166,8 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
       if (p.old == &entry) plan = &p;
     }
     for (const auto& l : entry.hub->listeners()) {
-      if (plan == nullptr || std::find(plan->keep.begin(), plan->keep.end(), l.get()) ==
-                                 plan->keep.end()) {
+      if (plan == nullptr ||
+          std::find(plan->keep.begin(), plan->keep.end(), l.get()) == plan->keep.end()) {
         going.push_back(l->BoundPort());
       }
     }
@@ -184,7 +190,7 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
       plan.fresh.push_back(std::move(l));
     }
     if (plan.old != nullptr && SameMeter(plan.old->meter->config(), mc)) continue;
-    plan.meter = std::make_unique<Meter>(loop_, mc, this);
+    plan.meter = std::make_unique<Meter>(loop_, mc, nullptr);
     if (!plan.meter->Prepare(err)) {
       *err = "meter " + mc.name + ": " + *err;
       return false;
@@ -205,7 +211,6 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
       continue;
     }
     spdlog::info("reload: stopping meter {}", it->first);
-    if (exporter_) exporter_->Remove(it->first);
     it = meters_.erase(it);
   }
   for (MeterPlan& plan : *plans) {
@@ -216,8 +221,8 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
     Entry fresh_entry;
     Entry* entry = plan.old;
     if (entry == nullptr) {
-      fresh_entry.hub = std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{},
-                                              mc.serial_settings);
+      fresh_entry.hub =
+          std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{}, mc.serial_settings);
       entry = &fresh_entry;
     }
     for (const ListenerConfig* c : plan.deferred) {
@@ -237,7 +242,6 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
       entry->meter->Run();
     }
     if (entry == &fresh_entry) meters_.emplace(mc.name, std::move(fresh_entry));
-    Publish(meters_.at(mc.name));
   }
 }
 
@@ -248,8 +252,7 @@ void App::Shutdown() {
   sigint_.Reset();
   sigterm_.Reset();
   sighup_.Reset();
-  publish_timer_.Reset();
-  // The exporter's HTTP threads are joined here, outside the loop's handles.
+  http_.reset();
   exporter_.reset();
 }
 
@@ -266,33 +269,26 @@ void App::OnSignal(uv_signal_t* handle, int signum) {
   self->Shutdown();
 }
 
-void App::OnPublishTimer(uv_timer_t* timer) {
-  auto* self = static_cast<App*>(timer->data);
-  if (self == nullptr) return;
-  // Client counts change without telegrams; keep the exporter's view fresh.
-  for (const auto& [name, entry] : self->meters_) self->Publish(entry);
+std::vector<MeterSnapshotPtr> App::Snapshots() const {
+  std::vector<MeterSnapshotPtr> out;
+  out.reserve(meters_.size());
+  for (const auto& [name, entry] : meters_) {
+    if (!entry.meter) continue;
+    auto s = std::make_shared<MeterSnapshot>();
+    const MeterConfig& c = entry.meter->config();
+    s->name = c.name;
+    s->labels = c.labels;
+    s->latest = entry.meter->latest();
+    s->stale_after_ms = c.stale_after.count();
+    s->source_connected = entry.meter->connected();
+    s->counters = entry.meter->counters();
+    if (entry.hub) s->listeners = entry.hub->Stats();
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
-void App::OnMeterChanged(Meter* meter) {
-  auto it = meters_.find(meter->config().name);
-  if (it != meters_.end() && it->second.meter.get() == meter) Publish(it->second);
-}
-
-void App::Publish(const Entry& entry) {
-  if (!exporter_ || !entry.meter) return;
-  auto s = std::make_shared<MeterSnapshot>();
-  const MeterConfig& c = entry.meter->config();
-  s->name = c.name;
-  s->labels = c.labels;
-  s->latest = entry.meter->latest();
-  s->stale_after_ms = c.stale_after.count();
-  s->source_connected = entry.meter->connected();
-  s->counters = entry.meter->counters();
-  if (entry.hub) s->listeners = entry.hub->Stats();
-  exporter_->Publish(std::move(s));
-}
-
-uint16_t App::metrics_port() const { return exporter_ ? exporter_->port() : 0; }
+uint16_t App::metrics_port() const { return http_ ? http_->port() : 0; }
 
 const Meter* App::meter(const std::string& name) const {
   auto it = meters_.find(name);

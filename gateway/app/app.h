@@ -1,5 +1,5 @@
-// App: the running gateway. Owns the meters, their proxy hubs and the
-// Prometheus exporter on one libuv loop; SIGINT/SIGTERM shut it down
+// App: the running gateway. Owns the meters, their proxy hubs, the HTTP
+// server and the Prometheus exporter on one libuv loop (one thread); SIGINT/SIGTERM shut it down
 // cleanly, SIGHUP reloads the config keeping unchanged meters untouched.
 // *loop must outlive the App.
 #ifndef P1GW_GATEWAY_APP_APP_H_
@@ -13,20 +13,22 @@
 #include <vector>
 
 #include "config/config.h"
+#include "gateway/core/meter_snapshot.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/runtime/meter.h"
 
 namespace p1 {
 
 class Hub;
+class HttpServer;
 class PrometheusExporter;
 
-class App : public MeterObserver {
+class App {
  public:
   // `config_path` is re-read on SIGHUP; empty means the config cannot be
   // reloaded (the built-in demo).
   App(uv_loop_t* loop, std::string config_path, GatewayConfig config);
-  ~App() override;
+  ~App();
 
   // Binds every listener and the metrics port, starts every meter. False with
   // *err on a startup error (port in use, unopenable trace file).
@@ -45,28 +47,26 @@ class App : public MeterObserver {
   const Hub* hub(const std::string& name) const;
   std::string RenderMetrics() const;  // for tests
 
-  void OnMeterChanged(Meter* meter) override;
-
  private:
   struct Entry {
     std::unique_ptr<Hub> hub;      // declared first: destroyed after the meter
     std::unique_ptr<Meter> meter;  // holds a raw pointer to hub
   };
   static void OnSignal(uv_signal_t* handle, int signum);
-  static void OnPublishTimer(uv_timer_t* timer);
   struct MeterPlan;
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
   bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans, std::string* err);
   void CommitReload(std::vector<MeterPlan>* plans);
-  void Publish(const Entry& entry);
+  // Every meter's state now, by name: what a scrape renders.
+  std::vector<MeterSnapshotPtr> Snapshots() const;
 
   uv_loop_t* loop_;
   std::string config_path_;
   GatewayConfig config_;
   std::unique_ptr<PrometheusExporter> exporter_;
+  std::unique_ptr<HttpServer> http_;  // after exporter_: destroyed first
   std::map<std::string, Entry> meters_;
   UvHandle<uv_signal_t> sigint_, sigterm_, sighup_;
-  UvHandle<uv_timer_t> publish_timer_;
   bool shutting_down_ = false;
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;

@@ -1,6 +1,5 @@
-// MeterSnapshot: the immutable state of one meter that the loop thread
-// publishes after every frame and state change, and the exporter's HTTP
-// thread reads.
+// MeterSnapshot: the state of one meter at one moment, as the exporters
+// render it (taken on the loop when a scrape asks for it).
 #ifndef P1GW_GATEWAY_CORE_METER_SNAPSHOT_H_
 #define P1GW_GATEWAY_CORE_METER_SNAPSHOT_H_
 

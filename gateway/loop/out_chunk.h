@@ -1,8 +1,8 @@
 // OutChunk: one immutable piece of client output (a telegram, a byte chunk,
 // or its telnet-escaped copy) shared by every session it is sent to. `owner`
 // keeps `data` alive; each write request holds a copy until it completes.
-#ifndef P1GW_PROXY_OUT_CHUNK_H_
-#define P1GW_PROXY_OUT_CHUNK_H_
+#ifndef P1GW_GATEWAY_LOOP_OUT_CHUNK_H_
+#define P1GW_GATEWAY_LOOP_OUT_CHUNK_H_
 
 #include <memory>
 #include <string>
@@ -25,4 +25,4 @@ struct OutChunk {
 
 }  // namespace p1
 
-#endif  // P1GW_PROXY_OUT_CHUNK_H_
+#endif  // P1GW_GATEWAY_LOOP_OUT_CHUNK_H_

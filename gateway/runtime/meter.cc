@@ -102,7 +102,7 @@ void Meter::OnSourceState(bool connected, std::string_view reason) {
   }
   if (!connected && connected_) spdlog::debug("meter {}: source lost: {}", config_.name, reason);
   connected_ = connected;
-  observer_->OnMeterChanged(this);
+  if (observer_ != nullptr) observer_->OnMeterChanged(this);
 }
 
 void Meter::OnFrame(const Frame& frame) {
@@ -169,7 +169,7 @@ void Meter::OnFrame(const Frame& frame) {
       break;
     }
   }
-  observer_->OnMeterChanged(this);
+  if (observer_ != nullptr) observer_->OnMeterChanged(this);
 }
 
 void Meter::OnStale(uv_timer_t* timer) {
@@ -187,7 +187,7 @@ void Meter::OnStale(uv_timer_t* timer) {
   if (self->auto_probing_) self->ToggleAutoSettings();
   // Keep counting timeouts while the silence lasts.
   uv_timer_start(timer, OnStale, static_cast<uint64_t>(self->config_.stale_after.count()), 0);
-  self->observer_->OnMeterChanged(self);
+  if (self->observer_ != nullptr) self->observer_->OnMeterChanged(self);
 }
 
 }  // namespace p1

@@ -22,7 +22,8 @@ namespace p1 {
 
 class Meter;
 
-// Told after every frame and source state change, on the loop thread.
+// Told after every frame and source state change, on the loop thread (a
+// Meter may have none).
 class MeterObserver {
  public:
   virtual ~MeterObserver() = default;

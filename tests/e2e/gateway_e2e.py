@@ -540,6 +540,88 @@ def test_key_redaction(tmp):
         fail("parse --key echoed the key: %r" % r.stderr)
 
 
+def http_exchange(sock, requests):
+    """Sends `requests` (bytes) and reads one answer per request; returns
+    the bodies. Content-Length framed, as the gateway answers."""
+    sock.sendall(requests)
+    want = requests.count(b"\r\n\r\n")
+    buf, bodies = b"", []
+    end = time.time() + DEADLINE
+    while len(bodies) < want:
+        sep = buf.find(b"\r\n\r\n")
+        if sep >= 0:
+            head = buf[:sep].decode("latin-1")
+            length = next(int(line.split(":")[1]) for line in head.split("\r\n")
+                          if line.lower().startswith("content-length:"))
+            if len(buf) >= sep + 4 + length:
+                bodies.append(buf[sep + 4: sep + 4 + length])
+                buf = buf[sep + 4 + length:]
+                continue
+        if time.time() > end:
+            fail("no HTTP answer within %ss" % DEADLINE)
+        sock.settimeout(DEADLINE)
+        chunk = sock.recv(65536)
+        if not chunk:
+            fail("HTTP connection closed after %d of %d answers" % (len(bodies), want))
+        buf += chunk
+    return bodies
+
+
+def test_one_thread(tmp):
+    """Issue 9: HTTP is served on the loop. With two meters, proxy clients,
+    64 idle HTTP connections, a client that pipelines scrapes and never
+    reads, and keep-alive scrapes, the process has exactly one thread,
+    telegrams keep reaching the proxy clients and every scrape is answered."""
+    mport, p1, p2 = free_port(), free_port(), free_port()
+    cfg = os.path.join(tmp, "one.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n' % mport)
+        for name, variant, port in (("a", "dsmr5", p1), ("b", "be", p2)):
+            f.write('[[meters]]\nname = "%s"\nsimulate = "%s"\nrate = 20\n'
+                    '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % (name, variant, port))
+    with running(["--config", cfg]) as proc:
+        clients = [wait_for(lambda p=p: socket.create_connection(("127.0.0.1", p), timeout=1),
+                            "listener %d" % p) for p in (p1, p2)]
+        for c in clients:
+            read_telegram(c)
+        # Idle connections come from another loopback address: the gateway
+        # allows 64 connections per client address.
+        idle = []
+        for _ in range(64):
+            s = socket.socket()
+            s.bind(("127.0.0.2", 0))
+            s.connect(("127.0.0.1", mport))
+            idle.append(s)
+        hog = socket.socket()
+        hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        hog.bind(("127.0.0.3", 0))
+        hog.connect(("127.0.0.1", mport))
+        hog.settimeout(DEADLINE)
+        hog.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)  # never read
+
+        keep = socket.create_connection(("127.0.0.1", mport), timeout=DEADLINE)
+        for _ in range(10):
+            bodies = http_exchange(keep, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
+            for body in bodies:
+                if metric_value(body.decode(), "dsmr_meter_up", {"meter": "b"}) != 1:
+                    fail("scrape on a kept-alive connection lacks meter b")
+            for c in clients:
+                read_telegram(c)
+        for _ in range(10):
+            if "dsmr_meter_up" not in metrics(mport):
+                fail("scrape on a new connection lacks dsmr_meter_up")
+        tasks = os.listdir("/proc/%d/task" % proc.pid)
+        if len(tasks) != 1:
+            fail("expected one thread, found %d: %s" % (len(tasks), tasks))
+        # Every held idle connection is still served.
+        for s in idle[:8]:
+            s.settimeout(DEADLINE)
+            if b"dsmr_meter_up" not in http_exchange(s, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")[0]:
+                fail("an idle connection was not served")
+        for s in idle + clients + [hog, keep]:
+            s.close()
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"three_pty_meters": lambda: test_three_pty_meters(tmp),
@@ -553,7 +635,8 @@ def main():
          "client_churn": lambda: test_client_churn(tmp),
          "simulate_pty": lambda: test_simulate_pty(tmp),
          "line_noise": lambda: test_line_noise(tmp),
-         "key_redaction": lambda: test_key_redaction(tmp)}[TEST]()
+         "key_redaction": lambda: test_key_redaction(tmp),
+         "one_thread": lambda: test_one_thread(tmp)}[TEST]()
     print("ok", TEST)
 
 

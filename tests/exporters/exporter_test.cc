@@ -1,10 +1,7 @@
-// PrometheusExporter without HTTP: snapshot replacement, removal, and
-// scrapes that race with publishing.
-#include <atomic>
+// PrometheusExporter without HTTP: what a render shows, and the label
+// lists of the config and the exporter.
 #include <catch2/catch.hpp>
-#include <regex>
 #include <set>
-#include <thread>
 
 #include "config/parse_util.h"
 #include "exporters/metrics/metrics_renderer.h"
@@ -29,75 +26,35 @@ std::string TelegramText(int k) {
   return buf;
 }
 
-TEST_CASE("publish replaces a meter's snapshot; remove makes its series disappear") {
-  PrometheusExporter exp("9.9.9");
-  exp.Publish(test::MakeSnapshot("a", test::TelegramFromText(TelegramText(1), kT0)));
-  exp.Publish(test::MakeSnapshot("b", test::TelegramFromText(TelegramText(2), kT0)));
+TEST_CASE("each render shows the meters the source gives at that moment") {
+  std::vector<MeterSnapshotPtr> meters = {
+      test::MakeSnapshot("a", test::TelegramFromText(TelegramText(1), kT0)),
+      test::MakeSnapshot("b", test::TelegramFromText(TelegramText(2), kT0))};
+  int asked = 0;
+  PrometheusExporter exp("9.9.9", [&] {
+    ++asked;
+    return meters;
+  });
   std::string text = exp.Render(kT0);
+  CHECK(asked == 1);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 1000") != std::string::npos);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"b\"} 2000") != std::string::npos);
   CHECK(text.find("p1gateway_build_info{version=\"9.9.9\"} 1") != std::string::npos);
 
-  exp.Publish(test::MakeSnapshot("a", test::TelegramFromText(TelegramText(3), kT0)));
+  meters[0] = test::MakeSnapshot("a", test::TelegramFromText(TelegramText(3), kT0));
   text = exp.Render(kT0);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 3000") != std::string::npos);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 1000") == std::string::npos);
 
-  exp.Remove("a");
-  exp.Remove("never-existed");
+  meters.erase(meters.begin());  // a meter removed by a reload
   text = exp.Render(kT0);
   CHECK(text.find("meter=\"a\"") == std::string::npos);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"b\"} 2000") != std::string::npos);
-  exp.Remove("b");
+  meters.clear();
   text = exp.Render(kT0);
   CHECK(text.find("meter=") == std::string::npos);
   CHECK(text.find("dsmr_") == std::string::npos);
   CHECK(text.find("p1gateway_build_info") != std::string::npos);
-}
-
-// Every value in one scrape must come from one telegram (k = 1 or 2).
-void CheckConsistent(const std::string& text) {
-  static const std::regex power(R"(dsmr_power_imported_watts\{meter="m"\} (\d+))");
-  static const std::regex tariff(
-      R"(dsmr_electricity_imported_tariff_joules_total\{meter="m",tariff="\d"\} (\d+))");
-  static const std::regex volts(R"(dsmr_phase_voltage_volts\{meter="m",phase="l\d"\} (\d+))");
-  static const std::regex gas(R"(dsmr_gas_cubic_meters_total\{meter="m",channel="1"\} (\d+))");
-  std::smatch m;
-  REQUIRE(std::regex_search(text, m, power));
-  int k = std::stoi(m[1]) / 1000;
-  REQUIRE((k == 1 || k == 2));
-  int seen = 0;
-  for (auto [re, expect] : {std::pair{&tariff, k * int64_t{3'600'000}},
-                            {&volts, int64_t{200 + k}},
-                            {&gas, int64_t{k}}}) {
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), *re);
-         it != std::sregex_iterator(); ++it) {
-      CHECK(std::stoll((*it)[1]) == expect);
-      ++seen;
-    }
-  }
-  CHECK(seen == 5);
-}
-
-TEST_CASE("a scrape racing with publishes never mixes two telegrams") {
-  PrometheusExporter exp("t");
-  MeterSnapshotPtr snaps[2] = {
-      test::MakeSnapshot("m", test::TelegramFromText(TelegramText(1), kT0)),
-      test::MakeSnapshot("m", test::TelegramFromText(TelegramText(2), kT0))};
-  exp.Publish(snaps[0]);
-  std::atomic<bool> done{false};
-  std::thread writer([&] {
-    for (int i = 0; !done.load(); ++i) {
-      // Fresh Telegram objects each time, as the loop thread would make them.
-      exp.Publish(test::MakeSnapshot("m", test::TelegramFromText(TelegramText(1 + i % 2), kT0)));
-      if (i % 50 == 0) exp.Remove("other");
-    }
-  });
-  int scrapes = 0;
-  for (; scrapes < 300; ++scrapes) CheckConsistent(exp.Render(kT0));
-  done = true;
-  writer.join();
-  CHECK(scrapes == 300);
 }
 
 }  // namespace

@@ -1,0 +1,69 @@
+// The PrometheusExporter served by an HttpServer: /metrics plain and
+// gzipped, the index page, on one kept-alive connection.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "exporters/http/http_server.h"
+#include "exporters/prometheus_exporter.h"
+#include "tests/exporters/exporter_test_util.h"
+#include "tests/exporters/http/http_test_client.h"
+
+namespace p1 {
+namespace {
+
+using test::Client;
+using test::Fixture;
+using test::Inflate;
+
+TEST_CASE(
+    "HTTP: /metrics plain and gzip, / links to it, unknown paths 404, all on one connection") {
+  Fixture f;
+  REQUIRE(f.listen_status == 0);
+  PrometheusExporter exp("1.0", [] {
+    return std::vector<MeterSnapshotPtr>{
+        test::MakeSnapshot("home", test::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt"))};
+  });
+  exp.Register(f.server.get());
+  Client c(&f.loop, f.port());
+
+  c.Get("/metrics");
+  auto plain = c.Read();
+  REQUIRE(plain);
+  CHECK(plain->status() == 200);
+  CHECK(plain->Has("Content-Type: text/plain; version=0.0.4; charset=utf-8"));
+  CHECK(plain->body.find("dsmr_power_imported_watts{meter=\"home\"} 244\n") != std::string::npos);
+  CHECK(plain->body.find("p1gateway_build_info{version=\"1.0\"} 1") != std::string::npos);
+  CHECK_FALSE(plain->Has("Content-Encoding: gzip"));
+
+  c.Get("/metrics", "Accept-Encoding: deflate, gzip;q=0.8\r\n");
+  auto zipped = c.Read();
+  REQUIRE(zipped);
+  CHECK(zipped->Has("Content-Encoding: gzip"));
+  CHECK(Inflate(zipped->body) == plain->body);
+
+  c.Get("/metrics", "Accept-Encoding: gzip;q=0\r\n");
+  auto refused = c.Read();
+  REQUIRE(refused);
+  CHECK_FALSE(refused->Has("Content-Encoding: gzip"));
+
+  c.Get("/");
+  auto index = c.Read();
+  REQUIRE(index);
+  CHECK(index->Has("Content-Type: text/html; charset=utf-8"));
+  CHECK(index->body.find("href=\"/metrics\"") != std::string::npos);
+
+  c.Get("/nope");
+  auto missing = c.Read();
+  REQUIRE(missing);
+  CHECK(missing->status() == 404);
+  c.Get("/x", "", "POST");
+  auto post = c.Read();
+  REQUIRE(post);
+  CHECK(post->status() == 405);
+  CHECK(post->Has("Allow: GET, HEAD"));
+  CHECK(f.server->stats().accepted == 1);
+  CHECK(f.server->stats().requests == 6);
+}
+
+}  // namespace
+}  // namespace p1
