@@ -110,6 +110,7 @@ class ConfigReader {
               std::optional<std::array<uint8_t, 16>>* out);
 
   bool ReadMeter(const toml::table& t, MeterConfig* m);
+  bool ReadCors(const toml::table& t, std::vector<std::string>* out);
   bool ReadSource(const toml::table& t, MeterConfig* m);
   bool ReadSerialSettings(const toml::table& t, MeterConfig* m);
   bool ReadLabels(const toml::table& t, MeterConfig* m);
@@ -228,10 +229,14 @@ bool ConfigReader::GetKey(const toml::table& t, std::string_view key,
 
 bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   GatewayConfig config;
-  if (!CheckKeys(root, {"gateway", "metrics", "meters"}, "at the top level")) return false;
+  if (!CheckKeys(root, {"gateway", "http", "metrics", "meters"}, "at the top level")) return false;
   const toml::table* gateway = nullptr;
+  const toml::table* http = nullptr;
   const toml::table* metrics = nullptr;
-  if (!GetTable(root, "gateway", &gateway) || !GetTable(root, "metrics", &metrics)) return false;
+  if (!GetTable(root, "gateway", &gateway) || !GetTable(root, "http", &http) ||
+      !GetTable(root, "metrics", &metrics)) {
+    return false;
+  }
   if (gateway != nullptr) {
     if (!CheckKeys(*gateway, {"log_level"}, "in [gateway]") ||
         !GetString(*gateway, "log_level", &config.log_level)) {
@@ -243,25 +248,36 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
           "unknown log_level '" + config.log_level + "' (trace | debug | info | warn | error)");
     }
   }
-  if (metrics != nullptr) {
+  if (http != nullptr && !CheckKeys(*http, {"listen", "cors"}, "in [http]")) return false;
+  if (metrics != nullptr && !CheckKeys(*metrics, {"listen"}, "in [metrics]")) return false;
+  // [metrics] listen is the older name of [http] listen: one of them.
+  const toml::table* server = metrics;
+  const char* what = "[metrics] listen";
+  if (http != nullptr && http->get("listen") != nullptr) {
+    if (metrics != nullptr && metrics->get("listen") != nullptr) {
+      return Fail(metrics->get("listen")->source(),
+                  "set the listen address in [http] only ([metrics] listen is its older name)");
+    }
+    server = http;
+    what = "[http] listen";
+  }
+  if (server != nullptr) {
     std::string listen;
     bool present = false;
-    if (!CheckKeys(*metrics, {"listen"}, "in [metrics]") ||
-        !GetString(*metrics, "listen", &listen, &present)) {
-      return false;
-    }
+    if (!GetString(*server, "listen", &listen, &present)) return false;
     if (present && listen.empty()) {
       config.metrics_enabled = false;
-    } else if (!GetAddress(*metrics, "listen", true, &config.metrics_listen)) {
+    } else if (!GetAddress(*server, "listen", true, &config.metrics_listen)) {
       return false;
     }
   }
   if (config.metrics_enabled) {
-    const toml::node* n = metrics != nullptr ? metrics->get("listen") : nullptr;
+    const toml::node* n = server != nullptr ? server->get("listen") : nullptr;
     Position pos =
         n != nullptr ? Position{n->source().begin.line, n->source().begin.column} : Position{1, 1};
-    addresses_.Add(config.metrics_listen, "[metrics] listen", pos);
+    addresses_.Add(config.metrics_listen, what, pos);
   }
+  if (http != nullptr && !ReadCors(*http, &config.cors)) return false;
 
   const toml::node* meters = root.get("meters");
   if (meters == nullptr) return Fail(root.source(), "no [[meters]] defined");
@@ -285,11 +301,36 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   return true;
 }
 
+// Origins as a browser sends them: "*", or scheme://host[:port] without a
+// path ("http://homeassistant.local:8123").
+bool ConfigReader::ReadCors(const toml::table& t, std::vector<std::string>* out) {
+  const toml::node* cors = t.get("cors");
+  if (cors == nullptr) return true;
+  if (!cors->is_array()) return Fail(cors->source(), "'cors' must be an array of origins");
+  for (const toml::node& entry : *cors->as_array()) {
+    if (!entry.is_string()) return Fail(entry.source(), "'cors' entries must be strings");
+    const std::string& origin = entry.as_string()->get();
+    const size_t scheme = origin.find("://");
+    const bool ok =
+        origin == "*" ||
+        ((origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0) &&
+         origin.size() > scheme + 3 && origin.find('/', scheme + 3) == std::string::npos &&
+         origin.find_first_of(" \t\r\n,") == std::string::npos);
+    if (!ok) {
+      return Fail(entry.source(),
+                  "bad CORS origin '" + origin +
+                      "' (\"*\" or scheme://host[:port], e.g. \"http://192.168.1.10:8123\")");
+    }
+    out->push_back(origin);
+  }
+  return true;
+}
+
 bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
   if (!CheckKeys(t,
                  {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
                   "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
-                  "silence_timeout", "max_telegram_bytes", "trace_file", "listeners"},
+                  "silence_timeout", "max_telegram_bytes", "trace_file", "listeners", "homewizard"},
                  "in [[meters]]")) {
     return false;
   }
@@ -317,6 +358,16 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
   if (!GetString(t, "trace_file", &m->trace_file, &has_trace)) return false;
   if (has_trace && m->trace_file.empty()) {
     return Fail(t.get("trace_file")->source(), "'trace_file' must not be empty");
+  }
+  if (const toml::node* n = t.get("homewizard")) {
+    SocketAddress hw;
+    if (!GetAddress(t, "homewizard", true, &hw)) return false;
+    std::string clash;
+    if (!addresses_.Add(hw, "meter '" + m->name + "' homewizard",
+                        Position{n->source().begin.line, n->source().begin.column}, &clash)) {
+      return Fail(n->source(), clash);
+    }
+    m->homewizard = hw;
   }
   const toml::node* listeners = t.get("listeners");
   if (listeners == nullptr) return true;

@@ -88,14 +88,19 @@ struct MeterConfig {
   size_t max_telegram_bytes = 16384;
   std::string trace_file;    // optional raw byte trace
   std::vector<ListenerConfig> listeners;
+  // A HomeWizard P1 API v1 port for this meter (Home Assistant, evcc, ...).
+  std::optional<SocketAddress> homewizard;
 
   bool operator==(const MeterConfig&) const;
 };
 
 struct GatewayConfig {
   std::string log_level = "info";
+  // [http] listen (older name: [metrics] listen): /metrics, /api, the page.
   SocketAddress metrics_listen{"0.0.0.0", 9464};
   bool metrics_enabled = true;
+  // [http] cors: origins allowed to read /api from a browser ("*": any).
+  std::vector<std::string> cors;
   std::vector<MeterConfig> meters;
   bool operator==(const GatewayConfig&) const = default;
 };

@@ -94,6 +94,7 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
   }
   o += "max_telegram_bytes = " + std::to_string(m.max_telegram_bytes) + "\n";
   if (!m.trace_file.empty()) o += "trace_file = " + TomlQuote(m.trace_file) + "\n";
+  if (m.homewizard) o += "homewizard = " + TomlQuote(m.homewizard->ToString()) + "\n";
   for (const ListenerConfig& l : m.listeners) DumpListener(l, out);
 }
 
@@ -104,10 +105,16 @@ bool MeterConfig::operator==(const MeterConfig&) const = default;
 
 std::string DumpConfig(const GatewayConfig& config) {
   std::string o = "# effective p1gateway configuration\n\n[gateway]\n";
-  o += "log_level = " + TomlQuote(config.log_level) + "\n\n[metrics]\n";
+  o += "log_level = " + TomlQuote(config.log_level) + "\n\n[http]\n";
   o += "listen = " +
        TomlQuote(config.metrics_enabled ? config.metrics_listen.ToString() : std::string()) +
        (config.metrics_enabled ? "\n" : "  # disabled\n");
+  if (!config.cors.empty()) {
+    o += "cors = [";
+    for (size_t i = 0; i < config.cors.size(); ++i)
+      o += (i ? ", " : "") + TomlQuote(config.cors[i]);
+    o += "]\n";
+  }
   for (const MeterConfig& m : config.meters) DumpMeter(m, &o);
   return o;
 }

@@ -212,6 +212,12 @@ class HttpConnection {
     std::string head = HttpResponseHead(req, &resp, keep_alive);
     if (stream) {
       chunked_ = req != nullptr && req->version_minor >= 1;
+      // Cap the kernel's share of a stalled client's backlog so that
+      // stream_queue_bytes is the real bound (autotuning would let it grow
+      // to megabytes before a single event is dropped).
+      int sndbuf =
+          static_cast<int>(std::clamp<size_t>(server_->options_.stream_queue_bytes, 4096, 1 << 20));
+      uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(tcp_.get()), &sndbuf);
       if (!Write(std::move(head), {})) return;
       state_ = State::kStream;
       if (!resp.body.empty())
@@ -314,8 +320,12 @@ HttpServer::HttpServer(uv_loop_t* loop, Options options)
 
 HttpServer::~HttpServer() { Close(); }
 
-void HttpServer::Handle(std::string path, Handler handler) {
-  handlers_[std::move(path)] = std::move(handler);
+void HttpServer::Handle(std::string path, Handler handler, bool any_method) {
+  exact_[std::move(path)] = {std::move(handler), any_method};
+}
+
+void HttpServer::HandlePrefix(std::string prefix, Handler handler, bool any_method) {
+  prefixes_[std::move(prefix)] = {std::move(handler), any_method};
 }
 
 int HttpServer::Listen(const sockaddr_storage& addr) {
@@ -354,14 +364,25 @@ HttpServer::Stats HttpServer::stats() const {
 }
 
 HttpResponse HttpServer::Dispatch(const HttpRequest& req) const {
-  if (req.method != "GET" && req.method != "HEAD") {
+  const Route* route = nullptr;
+  if (auto it = exact_.find(req.path); it != exact_.end()) {
+    route = &it->second;
+  } else {
+    size_t longest = 0;
+    for (const auto& [prefix, r] : prefixes_) {
+      if (prefix.size() >= longest && req.path.compare(0, prefix.size(), prefix) == 0) {
+        route = &r;
+        longest = prefix.size();
+      }
+    }
+  }
+  if (route == nullptr) return HttpResponse::Text(404, "not found\n");
+  if (!route->any_method && req.method != "GET" && req.method != "HEAD") {
     HttpResponse r = HttpResponse::Text(405, "method not allowed\n");
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   }
-  auto it = handlers_.find(req.path);
-  if (it == handlers_.end()) return HttpResponse::Text(404, "not found\n");
-  return it->second(req);
+  return route->handler(req);
 }
 
 void HttpServer::Admit(int fd, const sockaddr_storage& peer) {

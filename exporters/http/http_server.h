@@ -80,8 +80,12 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // `path` is matched exactly ("/metrics"); GET and HEAD reach the handler.
-  void Handle(std::string path, Handler handler);
+  // `path` is matched exactly ("/metrics"). GET and HEAD reach the handler,
+  // other methods get 405 unless `any_method` (the handler decides).
+  void Handle(std::string path, Handler handler, bool any_method = false);
+  // Every path under `prefix` ("/api/v1/meters/") without an exact handler;
+  // the longest prefix wins.
+  void HandlePrefix(std::string prefix, Handler handler, bool any_method = false);
   // Starts accepting on `addr` ("::" is dual stack). 0 or a libuv error.
   int Listen(const sockaddr_storage& addr);
   // Closes the listening socket and every connection.
@@ -89,7 +93,7 @@ class HttpServer {
   uint16_t port() const { return acceptor_.port(); }
   Stats stats() const;
 
-  // The response to a parsed request: the handler for its path, 404, or 405.
+  // The response to a parsed request: its handler's, 404, or 405.
   HttpResponse Dispatch(const HttpRequest& req) const;
 
  private:
@@ -104,7 +108,12 @@ class HttpServer {
   Options options_;
   Stats stats_;
   Acceptor acceptor_;
-  std::map<std::string, Handler, std::less<>> handlers_;
+  struct Route {
+    Handler handler;
+    bool any_method = false;
+  };
+  std::map<std::string, Route, std::less<>> exact_;
+  std::map<std::string, Route, std::less<>> prefixes_;
   std::vector<std::unique_ptr<HttpConnection>> connections_;
   std::unordered_map<std::string, size_t> per_client_;  // open connections by address bytes
   size_t open_ = 0;                                     // open connections

@@ -85,7 +85,7 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
     if (m == nullptr) continue;
     Labels base = BaseLabels(*m);
     const Telegram* t = m->latest.get();
-    bool up = t != nullptr && now_unix_ms - t->received_unix_ms <= m->stale_after_ms;
+    const bool up = m->Up(now_unix_ms);
     set.Add(Fam::kMeterUp, base, {}, up ? 1 : 0);
     if (t != nullptr) {
       set.Add(Fam::kLastTelegramTimestamp, base, {}, static_cast<double>(t->received_unix_ms) / 1000.0);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "exporters/api/api_exporter.h"
 #include "exporters/http/http_server.h"
 #include "exporters/prometheus_exporter.h"
 #include "gateway/loop/acceptor.h"
@@ -36,8 +37,13 @@ bool App::Start(std::string* err) {
   if (config_.metrics_enabled) {
     exporter_ =
         std::make_unique<PrometheusExporter>(PROJECT_VERSION, [this] { return Snapshots(); });
+    ApiExporter::Options api;
+    api.cors = config_.cors;
+    api_ = std::make_unique<ApiExporter>(
+        loop_, [this] { return Snapshots(); }, api);
     http_ = std::make_unique<HttpServer>(loop_);
     exporter_->Register(http_.get());
+    api_->Register(http_.get());
     const SocketAddress& at = config_.metrics_listen;
     sockaddr_storage addr{};
     int r = NumericSocketAddress(at.host, at.port, &addr);
@@ -46,7 +52,8 @@ bool App::Start(std::string* err) {
       *err = "cannot listen on " + at.ToString() + ": " + uv_strerror(r);
       return false;
     }
-    spdlog::info("metrics on http://{}/metrics", at.ToString());
+    spdlog::info("metrics on http://{}/metrics, API on http://{}/api/v1/meters", at.ToString(),
+                 at.ToString());
   }
   for (const MeterConfig& mc : config_.meters) {
     Entry e;
@@ -69,7 +76,7 @@ bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
     return false;
   }
   out->meter = std::make_unique<Meter>(loop_, mc, nullptr);
-  out->meter->AddSink(out->hub.get());
+  AddSinks(mc.name, out);
   if (!out->meter->Start(err)) return false;
   for (const ListenerConfig& l : mc.listeners) {
     spdlog::info("meter {}: listening on {}", mc.name, l.listen.ToString());
@@ -238,7 +245,7 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
     if (plan.meter) {
       spdlog::info("reload: {} meter {}", plan.old ? "restarting" : "starting", mc.name);
       entry->meter = std::move(plan.meter);  // the old meter closes its source here
-      entry->meter->AddSink(entry->hub.get());
+      AddSinks(mc.name, entry);
       entry->meter->Run();
     }
     if (entry == &fresh_entry) meters_.emplace(mc.name, std::move(fresh_entry));
@@ -253,6 +260,7 @@ void App::Shutdown() {
   sigterm_.Reset();
   sighup_.Reset();
   http_.reset();
+  api_.reset();
   exporter_.reset();
 }
 
@@ -269,6 +277,11 @@ void App::OnSignal(uv_signal_t* handle, int signum) {
   self->Shutdown();
 }
 
+void App::AddSinks(const std::string& name, Entry* entry) {
+  entry->meter->AddSink(entry->hub.get());
+  if (api_) entry->meter->AddSink(api_->SinkFor(name));
+}
+
 std::vector<MeterSnapshotPtr> App::Snapshots() const {
   std::vector<MeterSnapshotPtr> out;
   out.reserve(meters_.size());
@@ -278,6 +291,20 @@ std::vector<MeterSnapshotPtr> App::Snapshots() const {
     const MeterConfig& c = entry.meter->config();
     s->name = c.name;
     s->labels = c.labels;
+    switch (c.source) {
+      case SourceKind::kSerial:
+        s->source_kind = "serial";
+        s->source_address = c.serial;
+        break;
+      case SourceKind::kTcp:
+        s->source_kind = "tcp";
+        s->source_address = c.tcp.ToString();
+        break;
+      case SourceKind::kSimulate:
+        s->source_kind = "simulate";
+        s->source_address = c.simulate;
+        break;
+    }
     s->latest = entry.meter->latest();
     s->stale_after_ms = c.stale_after.count();
     s->source_connected = entry.meter->connected();

@@ -19,6 +19,7 @@
 
 namespace p1 {
 
+class ApiExporter;
 class Hub;
 class HttpServer;
 class PrometheusExporter;
@@ -57,6 +58,7 @@ class App {
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
   bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans, std::string* err);
   void CommitReload(std::vector<MeterPlan>* plans);
+  void AddSinks(const std::string& name, Entry* entry);
   // Every meter's state now, by name: what a scrape renders.
   std::vector<MeterSnapshotPtr> Snapshots() const;
 
@@ -64,7 +66,8 @@ class App {
   std::string config_path_;
   GatewayConfig config_;
   std::unique_ptr<PrometheusExporter> exporter_;
-  std::unique_ptr<HttpServer> http_;  // after exporter_: destroyed first
+  std::unique_ptr<ApiExporter> api_;  // before meters_: their sinks live here
+  std::unique_ptr<HttpServer> http_;  // after the exporters: destroyed first
   std::map<std::string, Entry> meters_;
   UvHandle<uv_signal_t> sigint_, sigterm_, sighup_;
   bool shutting_down_ = false;

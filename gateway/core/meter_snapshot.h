@@ -18,11 +18,18 @@ namespace p1 {
 struct MeterSnapshot {
   std::string name;
   std::map<std::string, std::string> labels;
+  std::string source_kind;     // serial | tcp | simulate
+  std::string source_address;  // device path, host:port, or variant
   TelegramPtr latest;  // last telegram with valid/absent CRC; may be null
   int64_t stale_after_ms = 30000;
   bool source_connected = false;
   MeterCounters counters;
   std::vector<ListenerStats> listeners;
+
+  // dsmr_meter_up: a telegram arrived within stale_after.
+  bool Up(int64_t now_unix_ms) const {
+    return latest != nullptr && now_unix_ms - latest->received_unix_ms <= stale_after_ms;
+  }
 };
 
 using MeterSnapshotPtr = std::shared_ptr<const MeterSnapshot>;

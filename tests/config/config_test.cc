@@ -135,6 +135,23 @@ TEST_CASE("metrics listen = \"\" disables metrics") {
   CHECK_FALSE(c.metrics_enabled);
 }
 
+TEST_CASE("[http] listen and cors; [metrics] listen is its older name; a meter's homewizard port") {
+  GatewayConfig c =
+      Parse("[http]\nlisten = \"[::]:8080\"\ncors = [\"*\", \"http://ha.local:8123\"]\n" + kSim +
+            "homewizard = \"0.0.0.0:8081\"\n");
+  CHECK(c.metrics_enabled);
+  CHECK(c.metrics_listen.ToString() == "[::]:8080");
+  CHECK(c.cors == std::vector<std::string>{"*", "http://ha.local:8123"});
+  REQUIRE(c.meters[0].homewizard);
+  CHECK(c.meters[0].homewizard->ToString() == "0.0.0.0:8081");
+  CHECK_FALSE(Parse("[http]\nlisten = \"\"\n" + kSim).metrics_enabled);
+  CHECK(Parse("[metrics]\nlisten = \"127.0.0.1:1\"\n" + kSim).metrics_listen.ToString() ==
+        "127.0.0.1:1");
+  // The dump writes [http] and reads back equal.
+  GatewayConfig again = Parse(DumpConfig(c));
+  CHECK(again == c);
+}
+
 TEST_CASE("presets choose serial settings and explicit keys override them") {
   auto settings = [](const std::string& extra) {
     return Parse("[[meters]]\nname = \"m\"\nserial = \"/dev/ttyUSB0\"\n" + extra)
@@ -198,6 +215,19 @@ TEST_CASE("every config error names file, line, column and the problem") {
        "t.toml:2:3: unknown key 'loglevel' in [gateway]"},
       {"unknown metrics key", "[metrics]\nport = 9464\n" + sim,
        "t.toml:2:1: unknown key 'port' in [metrics]"},
+      {"unknown http key", "[http]\nport = 9464\n" + sim,
+       "t.toml:2:1: unknown key 'port' in [http]"},
+      {"both listen keys", "[http]\nlisten = \":1\"\n[metrics]\nlisten = \":2\"\n" + sim,
+       "t.toml:4:10: set the listen address in [http] only ([metrics] listen is its older name)"},
+      {"cors not an array", "[http]\ncors = \"*\"\n" + sim,
+       "t.toml:2:8: 'cors' must be an array of origins"},
+      {"cors with a path", "[http]\ncors = [\"http://x/y\"]\n" + sim,
+       "t.toml:2:9: bad CORS origin 'http://x/y' (\"*\" or scheme://host[:port], e.g. "
+       "\"http://192.168.1.10:8123\")"},
+      {"homewizard clashes with a listener",
+       sim + "homewizard = \"127.0.0.1:2001\"\n[[meters.listeners]]\nlisten = \"127.0.0.1:2001\"\n",
+       "t.toml:6:10: listen address 127.0.0.1:2001 is already used by meter 'home' homewizard "
+       "(line 4)"},
       {"unknown meter key", sim + "baudrate = 9600\n",
        "t.toml:4:1: unknown key 'baudrate' in [[meters]]"},
       {"unknown listener key", lst + "listen = \"127.0.0.1:1\"\nmaxclients = 3\n",
