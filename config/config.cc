@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "base/hex.h"
 #include "config/config_checks.h"
 #include "config/parse_util.h"
 
@@ -19,11 +20,8 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
-bool IsHex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
-
 // Messages echo values from the file; the contract is one printable line.
 std::string OneLine(std::string_view in) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(in.size());
   for (char ch : in) {
@@ -34,8 +32,7 @@ std::string OneLine(std::string_view in) {
       out += "\\n";
     } else {
       out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      AppendHexByte(&out, c);
     }
   }
   return out;
@@ -68,7 +65,7 @@ std::string RedactHexRuns(std::string_view in) {
   size_t i = 0;
   while (i < in.size()) {
     size_t j = i;
-    while (j < in.size() && IsHex(in[j])) ++j;
+    while (j < in.size() && IsHexDigit(in[j])) ++j;
     if (j - i >= 8) {
       out += "<redacted>";
     } else {

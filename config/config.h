@@ -1,5 +1,5 @@
 // Gateway configuration: TOML (keys in config/example.toml) into plain
-// structs, validated. Depends on nothing else of ours.
+// structs, validated. Depends only on base/ (hex digits).
 #ifndef P1GW_CONFIG_CONFIG_H_
 #define P1GW_CONFIG_CONFIG_H_
 

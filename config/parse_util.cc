@@ -4,15 +4,10 @@
 #include <array>
 #include <cstdio>
 
+#include "base/hex.h"
+
 namespace p1 {
 namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -36,14 +31,8 @@ bool ParseByName(std::string_view text, const E (&values)[N], std::string_view (
 }  // namespace
 
 bool ParseHexKey(std::string_view text, std::array<uint8_t, 16>* out) {
-  if (text.size() != 32) return false;
   std::array<uint8_t, 16> key{};
-  for (size_t i = 0; i < 16; ++i) {
-    int hi = HexDigit(text[2 * i]);
-    int lo = HexDigit(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    key[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
+  if (!HexToBytes(text, key)) return false;
   *out = key;
   return true;
 }

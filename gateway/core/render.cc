@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "base/hex.h"
+
 namespace p1 {
 namespace {
 
@@ -10,23 +12,31 @@ namespace {
 // not well-formed UTF-8 become U+FFFD, so a header with binary noise (Iskra
 // IE's 0x02, line garbage) still yields valid JSON.
 void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             out->append("\\u00");
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 15]);
+            AppendHexByte(out, c);
           } else {
             out->push_back(static_cast<char>(c));
           }
@@ -34,7 +44,10 @@ void AppendJsonString(std::string* out, std::string_view s) {
       ++i;
       continue;
     }
-    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
     bool ok = len != 0 && i + len <= s.size();
     uint32_t cp = ok ? (c & (0x7f >> len)) : 0;
     for (size_t k = 1; ok && k < len; ++k) {
@@ -220,13 +233,6 @@ void AppendMbus(std::string* out, const MbusDevice& d) {
   out->push_back('}');
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Text form of a value for RenderText: the same normalised digits as JSON.
 std::string NumberText(std::string_view text, double fallback, std::string_view unit) {
   std::string s;
@@ -324,10 +330,11 @@ bool DecodeHexText(std::string_view hex, std::string* out) {
   }
   size_t hex_digits = 0, breaks = 0;
   for (char c : hex) {
-    hex_digits += HexDigit(c) >= 0;
+    hex_digits += IsHexDigit(c);
     breaks += c == '\r' || c == '\n';
   }
-  if (high != -1 || out->empty() || hex_digits + breaks != hex.size() || out->size() * 2 != hex_digits) {
+  if (high != -1 || out->empty() || hex_digits + breaks != hex.size() ||
+      out->size() * 2 != hex_digits) {
     out->clear();
     return false;
   }
@@ -375,7 +382,8 @@ std::string RenderText(const Reading& r) {
       AppendPrintable(&out, d.equipment_id);
     }
     if (d.has_value) {
-      out.append(", " + NumberText(d.number_text, d.value, d.unit) + " at " + TimeText(d.timestamp));
+      out.append(", " + NumberText(d.number_text, d.value, d.unit) + " at " +
+                 TimeText(d.timestamp));
     }
     out.push_back('\n');
   }
