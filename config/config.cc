@@ -103,8 +103,7 @@ class ConfigReader {
   bool GetParsed(const toml::table& t, std::string_view key, Parse parse);
   bool GetDuration(const toml::table& t, std::string_view key, bool allow_zero, Millis* out);
   bool GetAddress(const toml::table& t, std::string_view key, bool numeric, SocketAddress* out);
-  bool GetKey(const toml::table& t, std::string_view key,
-              std::optional<std::array<uint8_t, 16>>* out);
+  bool GetKey(const toml::table& t, std::string_view key, std::optional<AesKey>* out);
 
   bool ReadMeter(const toml::table& t, MeterConfig* m);
   bool ReadSource(const toml::table& t, MeterConfig* m);
@@ -210,16 +209,11 @@ bool ConfigReader::GetAddress(const toml::table& t, std::string_view key, bool n
   });
 }
 
-bool ConfigReader::GetKey(const toml::table& t, std::string_view key,
-                          std::optional<std::array<uint8_t, 16>>* out) {
+bool ConfigReader::GetKey(const toml::table& t, std::string_view key, std::optional<AesKey>* out) {
   return GetParsed(t, key, [&](const std::string& text, std::string* why) {
-    std::array<uint8_t, 16> bytes;
-    if (!ParseHexKey(text, &bytes)) {
-      *why = " must be exactly 32 hex digits";
-      return false;
-    }
-    *out = bytes;
-    return true;
+    *out = ParseAesKey(text);
+    if (!*out) *why = " must be exactly 32 hex digits";
+    return out->has_value();
   });
 }
 

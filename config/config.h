@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/aes_key.h"
+
 namespace p1 {
 
 using Millis = std::chrono::milliseconds;
@@ -30,8 +32,8 @@ struct Cidr {
   bool v6 = false;
   std::array<uint8_t, 16> addr{};  // network byte order; v4 uses the first 4 bytes
   uint8_t prefix = 0;
-  std::string text;                // as written
-  std::string ToString() const;    // canonical "192.168.0.0/16", host bits cleared
+  std::string text;                    // as written
+  std::string ToString() const;        // canonical "192.168.0.0/16", host bits cleared
   bool operator==(const Cidr&) const;  // compares the network, not `text`
 };
 
@@ -73,20 +75,20 @@ struct MeterConfig {
   std::string name;
   std::map<std::string, std::string> labels;
   SourceKind source = SourceKind::kSimulate;
-  std::string serial;        // device path
-  SocketAddress tcp;         // remote host:port
-  std::string simulate;      // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at
-  double simulate_rate_hz = 0;  // 0: the variant's real interval
-  std::string preset = "dsmr5";  // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto
+  std::string serial;              // device path
+  SocketAddress tcp;               // remote host:port
+  std::string simulate;            // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at
+  double simulate_rate_hz = 0;     // 0: the variant's real interval
+  std::string preset = "dsmr5";    // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto
   SerialSettings serial_settings;  // preset, then overrides
-  std::optional<std::array<uint8_t, 16>> key;
-  std::optional<std::array<uint8_t, 16>> aad_key;
+  std::optional<AesKey> key;
+  std::optional<AesKey> aad_key;
   Millis stale_after{30000};
   // tcp sources: reconnect after this long without a byte; 0 = never.
   // Default: 2 * stale_after.
   Millis silence_timeout{60000};
   size_t max_telegram_bytes = 16384;
-  std::string trace_file;    // optional raw byte trace
+  std::string trace_file;  // optional raw byte trace
   std::vector<ListenerConfig> listeners;
 
   bool operator==(const MeterConfig&) const;

@@ -4,8 +4,6 @@
 #include <array>
 #include <cstdio>
 
-#include "base/hex.h"
-
 namespace p1 {
 namespace {
 
@@ -29,13 +27,6 @@ bool ParseByName(std::string_view text, const E (&values)[N], std::string_view (
 }
 
 }  // namespace
-
-bool ParseHexKey(std::string_view text, std::array<uint8_t, 16>* out) {
-  std::array<uint8_t, 16> key{};
-  if (!HexToBytes(text, key)) return false;
-  *out = key;
-  return true;
-}
 
 bool IsValidMeterName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;

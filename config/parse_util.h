@@ -12,9 +12,6 @@
 
 namespace p1 {
 
-// Exactly 32 hex digits (either case) -> 16 bytes.
-bool ParseHexKey(std::string_view text, std::array<uint8_t, 16>* out);
-
 // [a-z0-9_-]+, at most 64 characters.
 bool IsValidMeterName(std::string_view name);
 

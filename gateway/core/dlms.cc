@@ -81,12 +81,6 @@ size_t BuildAad(uint8_t security, const AesKey* aad_key, bool empty_aad, uint8_t
 
 }  // namespace
 
-std::optional<AesKey> ParseAesKey(std::string_view hex) {
-  AesKey key{};
-  if (!HexToBytes(hex, key)) return std::nullopt;
-  return key;
-}
-
 GloParse ParseGloHeader(std::string_view bytes, size_t max_size, GloFrameHeader* out) {
   const uint8_t* b = U8(bytes);
   const size_t n = bytes.size();
