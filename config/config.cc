@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "base/hex.h"
+#include "base/reserved_labels.h"
 #include "config/config_checks.h"
 #include "config/parse_util.h"
 
@@ -428,6 +429,7 @@ bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
                   "bad label name '" + name + "' (Prometheus: [a-zA-Z_][a-zA-Z0-9_]*)");
     }
     if (IsReservedLabel(name)) {
+      // The exporter would drop it from every series (base/reserved_labels.h).
       return Fail(key.source(), "label '" + name + "' is reserved for the gateway's own labels");
     }
     if (!value.is_string()) return Fail(value.source(), "label '" + name + "' must be a string");

@@ -44,17 +44,6 @@ bool IsValidLabelName(std::string_view name) {
   return true;
 }
 
-bool IsReservedLabel(std::string_view name) {
-  static constexpr std::string_view kReserved[] = {
-      "meter",  "phase",    "tariff",       "channel",      "listener", "quadrant",
-      "reason", "version",  "equipment_id", "dsmr_version", "header",   "device_type",
-      "job",    "instance", "le",           "quantile"};
-  for (std::string_view r : kReserved) {
-    if (name == r) return true;
-  }
-  return false;
-}
-
 bool IsValidHostName(std::string_view name) {
   if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') {
     return false;

@@ -18,10 +18,6 @@ bool IsValidMeterName(std::string_view name);
 // Prometheus label name syntax [a-zA-Z_][a-zA-Z0-9_]*, not "__"-prefixed.
 bool IsValidLabelName(std::string_view name);
 
-// Labels the gateway itself puts on series (or Prometheus adds); static
-// meter labels must not collide with them.
-bool IsReservedLabel(std::string_view name);
-
 // RFC 1123 host name (letters, digits, '-', dots), at most 253 characters.
 bool IsValidHostName(std::string_view name);
 

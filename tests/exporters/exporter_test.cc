@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "config/parse_util.h"
+#include "base/reserved_labels.h"
 #include "exporters/metrics/metrics_renderer.h"
 #include "exporters/prometheus_exporter.h"
 #include "tests/exporters/exporter_test_util.h"
