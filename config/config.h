@@ -71,6 +71,31 @@ struct SerialSettings {
   bool operator==(const SerialSettings&) const = default;
 };
 
+// The two line settings of P1 ports: DSMR 4 and later (and the variants
+// derived from it) send at 115200 8N1, DSMR 2.2/3 at 9600 7E1.
+inline constexpr SerialSettings kSerialDsmr4{115200, 8, Parity::kNone, 1};
+inline constexpr SerialSettings kSerialDsmr2{9600, 7, Parity::kEven, 1};
+
+// One row per `preset` name: its serial settings, and whether the variant's
+// spec lets a telegram end without a CRC ("auto" learns it from the meter).
+// For given settings, the first row that has them is the one to suggest.
+struct SerialPreset {
+  std::string_view name;
+  SerialSettings settings;
+  bool crc_optional;
+};
+inline constexpr SerialPreset kSerialPresets[] = {
+    {"dsmr5", kSerialDsmr4, false}, {"dsmr4", kSerialDsmr4, false}, {"be", kSerialDsmr4, false},
+    {"lu", kSerialDsmr4, false},    {"se", kSerialDsmr4, false},    {"at", kSerialDsmr4, false},
+    {"q3d", kSerialDsmr4, true},    {"auto", kSerialDsmr4, true},   {"dsmr3", kSerialDsmr2, true},
+    {"dsmr2", kSerialDsmr2, true},
+};
+
+// The row named `preset`, or null for unknown names.
+const SerialPreset* FindSerialPreset(std::string_view preset);
+// The first row with exactly these settings, or null.
+const SerialPreset* SuggestSerialPreset(const SerialSettings& settings);
+
 struct MeterConfig {
   std::string name;
   std::map<std::string, std::string> labels;
@@ -111,7 +136,7 @@ bool LoadConfigFile(const std::string& path, GatewayConfig* out, std::string* er
 // The effective config as TOML, keys redacted ("<redacted>").
 std::string DumpConfig(const GatewayConfig& config);
 
-// Preset name -> serial settings; false for unknown names. "auto" -> 115200 8N1.
+// Preset name -> serial settings (kSerialPresets); false for unknown names.
 bool PresetSerialSettings(std::string_view preset, SerialSettings* out);
 
 // Parses "250ms", "30s", "5m", "1h" and decimals that are whole milliseconds

@@ -136,20 +136,24 @@ std::string TomlQuote(std::string_view s) {
   return out;
 }
 
+const SerialPreset* FindSerialPreset(std::string_view preset) {
+  for (const SerialPreset& p : kSerialPresets) {
+    if (p.name == preset) return &p;
+  }
+  return nullptr;
+}
+
+const SerialPreset* SuggestSerialPreset(const SerialSettings& settings) {
+  for (const SerialPreset& p : kSerialPresets) {
+    if (p.settings == settings) return &p;
+  }
+  return nullptr;
+}
+
 bool PresetSerialSettings(std::string_view preset, SerialSettings* out) {
-  if (preset == "dsmr2" || preset == "dsmr3") {
-    *out = SerialSettings{9600, 7, Parity::kEven, 1};
-    return true;
-  }
-  static constexpr std::string_view kFast[] = {"dsmr4", "dsmr5", "be",  "lu",
-                                               "se",    "at",    "q3d", "auto"};
-  for (std::string_view p : kFast) {
-    if (preset == p) {
-      *out = SerialSettings{115200, 8, Parity::kNone, 1};
-      return true;
-    }
-  }
-  return false;
+  const SerialPreset* p = FindSerialPreset(preset);
+  if (p != nullptr) *out = p->settings;
+  return p != nullptr;
 }
 
 std::string_view ParityName(Parity p) {

@@ -150,8 +150,8 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
 
 int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FILE* err) {
   std::vector<std::pair<const char*, SerialSettings>> tries = {
-      {"115200 8N1", SerialSettings{115200, 8, Parity::kNone, 1}},
-      {"9600 7E1", SerialSettings{9600, 7, Parity::kEven, 1}},
+      {"115200 8N1", kSerialDsmr4},
+      {"9600 7E1", kSerialDsmr2},
   };
   for (const auto& [label, settings] : tries) {
     std::fprintf(err, "probe %s: trying %s for up to %d ms\n", device.c_str(), label, timeout_ms);
