@@ -91,6 +91,9 @@ inline constexpr SerialPreset kSerialPresets[] = {
     {"dsmr2", kSerialDsmr2, true},
 };
 
+// "115200 8N1": baud, data bits, parity (N/E/O), stop bits.
+std::string SerialSettingsString(const SerialSettings& s);
+
 // The row named `preset`, or null for unknown names.
 const SerialPreset* FindSerialPreset(std::string_view preset);
 // The first row with exactly these settings, or null.

@@ -136,6 +136,12 @@ std::string TomlQuote(std::string_view s) {
   return out;
 }
 
+std::string SerialSettingsString(const SerialSettings& s) {
+  const char parity = s.parity == Parity::kEven ? 'E' : s.parity == Parity::kOdd ? 'O' : 'N';
+  return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + parity +
+         std::to_string(s.stop_bits);
+}
+
 const SerialPreset* FindSerialPreset(std::string_view preset) {
   for (const SerialPreset& p : kSerialPresets) {
     if (p.name == preset) return &p;
