@@ -20,7 +20,8 @@ bool SetupLogging(const std::string& level) {
   if (lvl == spdlog::level::off && level != "off") return false;
   auto logger = spdlog::stderr_logger_mt("p1gateway");
   // journald stamps every line itself.
-  bool systemd = std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr;
+  bool systemd =
+      std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr;
   logger->set_pattern(systemd ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e %l: %v");
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::warn);
@@ -44,12 +45,7 @@ bool App::Start(std::string* err) {
     if (!StartMeter(mc, &e, err)) return false;
     meters_.emplace(mc.name, std::move(e));
   }
-  sigint_.Init(uv_signal_init, loop_, this);
-  sigterm_.Init(uv_signal_init, loop_, this);
-  sighup_.Init(uv_signal_init, loop_, this);
-  uv_signal_start(sigint_.get(), OnSignal, SIGINT);
-  uv_signal_start(sigterm_.get(), OnSignal, SIGTERM);
-  uv_signal_start(sighup_.get(), OnSignal, SIGHUP);
+  signals_.Start(loop_, this, OnSignal, {SIGINT, SIGTERM, SIGHUP});
   publish_timer_.Init(uv_timer_init, loop_, this);
   uv_timer_start(publish_timer_.get(), OnPublishTimer, kPublishIntervalMs, kPublishIntervalMs);
   return true;
@@ -160,8 +156,8 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
       if (p.old == &entry) plan = &p;
     }
     for (const auto& l : entry.hub->listeners()) {
-      if (plan == nullptr || std::find(plan->keep.begin(), plan->keep.end(), l.get()) ==
-                                 plan->keep.end()) {
+      if (plan == nullptr ||
+          std::find(plan->keep.begin(), plan->keep.end(), l.get()) == plan->keep.end()) {
         going.push_back(l->BoundPort());
       }
     }
@@ -216,8 +212,8 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
     Entry fresh_entry;
     Entry* entry = plan.old;
     if (entry == nullptr) {
-      fresh_entry.hub = std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{},
-                                              mc.serial_settings);
+      fresh_entry.hub =
+          std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{}, mc.serial_settings);
       entry = &fresh_entry;
     }
     for (const ListenerConfig* c : plan.deferred) {
@@ -245,17 +241,14 @@ void App::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   meters_.clear();
-  sigint_.Reset();
-  sigterm_.Reset();
-  sighup_.Reset();
+  signals_.Reset();
   publish_timer_.Reset();
   // The exporter's HTTP threads are joined here, outside the loop's handles.
   exporter_.reset();
 }
 
-void App::OnSignal(uv_signal_t* handle, int signum) {
-  auto* self = static_cast<App*>(handle->data);
-  if (self == nullptr) return;
+void App::OnSignal(void* owner, int signum) {
+  auto* self = static_cast<App*>(owner);
   if (signum == SIGHUP) {
     spdlog::info("SIGHUP: reloading {}", self->config_path_);
     std::string err;

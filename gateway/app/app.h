@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "gateway/loop/signal_watcher.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/runtime/meter.h"
 
@@ -52,7 +53,7 @@ class App : public MeterObserver {
     std::unique_ptr<Hub> hub;      // declared first: destroyed after the meter
     std::unique_ptr<Meter> meter;  // holds a raw pointer to hub
   };
-  static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnSignal(void* owner, int signum);
   static void OnPublishTimer(uv_timer_t* timer);
   struct MeterPlan;
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
@@ -65,7 +66,7 @@ class App : public MeterObserver {
   GatewayConfig config_;
   std::unique_ptr<PrometheusExporter> exporter_;
   std::map<std::string, Entry> meters_;
-  UvHandle<uv_signal_t> sigint_, sigterm_, sighup_;
+  SignalWatcher signals_;
   UvHandle<uv_timer_t> publish_timer_;
   bool shutting_down_ = false;
   uint64_t reloads_ = 0;

@@ -1,10 +1,10 @@
 // p1gateway: command line entry point. Exit codes: 0 ok, 1 runtime failure,
 // 2 usage or config error.
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 #include <malloc.h>
+#include <spdlog/spdlog.h>
 #include <uv.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -16,6 +16,7 @@
 #include "gateway/cli/parse_command.h"
 #include "gateway/cli/probe.h"
 #include "gateway/cli/simulate_command.h"
+#include "gateway/loop/uv_loop.h"
 
 namespace p1 {
 namespace {
@@ -45,11 +46,10 @@ int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
   if (verbosity == 1) level = "debug";
   if (verbosity >= 2) level = "trace";
   SetupLogging(level);
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+  UvLoop loop;
   int rc = 0;
   {
-    App app(&loop, path, std::move(config));
+    App app(loop.get(), path, std::move(config));
     std::string err;
     if (!app.Start(&err)) {
       spdlog::error("{}", err);
@@ -59,10 +59,9 @@ int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
     } else {
       spdlog::info("p1gateway {} running", PROJECT_VERSION);
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
+    loop.Run();
   }
-  uv_run(&loop, UV_RUN_DEFAULT);  // let the last closes complete
-  if (uv_loop_close(&loop) != 0) {
+  if (!loop.Close()) {
     spdlog::error("handles left open at shutdown");
     rc = 1;
   }
@@ -80,21 +79,25 @@ int LoadOrExit(const std::string& path, GatewayConfig* config) {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App cli{"p1gateway: DSMR P1 smart-meter gateway (ser2net replacement + Prometheus exporter)"};
+  CLI::App cli{
+      "p1gateway: DSMR P1 smart-meter gateway (ser2net replacement + Prometheus exporter)"};
   cli.set_version_flag("--version", std::string("p1gateway ") + PROJECT_VERSION);
   std::string config_path;
   bool demo = false;
   int verbosity = 0;
-  cli.add_option("-c,--config", config_path, "config file (default " + std::string(kDefaultConfig) + ")");
+  cli.add_option("-c,--config", config_path,
+                 "config file (default " + std::string(kDefaultConfig) + ")");
   cli.add_flag("--demo", demo, "run the built-in demo: simulated meters on 127.0.0.1");
   cli.add_flag("-v,--verbose", verbosity, "more logging (-v debug, -vv trace)");
 
   ParseCommandOptions parse_opts;
   std::string parse_key, parse_aad, parse_format = "json";
-  auto* parse = cli.add_subcommand("parse", "parse telegrams from files or stdin, print JSON or text");
+  auto* parse =
+      cli.add_subcommand("parse", "parse telegrams from files or stdin, print JSON or text");
   parse->add_option("--key", parse_key, "AES-128 decryption key (32 hex digits)");
   parse->add_option("--aad-key", parse_aad, "authentication key (32 hex digits)");
-  parse->add_option("--format", parse_format, "json | text")->check(CLI::IsMember({"json", "text"}));
+  parse->add_option("--format", parse_format, "json | text")
+      ->check(CLI::IsMember({"json", "text"}));
   parse->add_option("inputs", parse_opts.inputs, "FILE or - for stdin")->required();
 
   std::string check_path;
@@ -112,17 +115,21 @@ int Main(int argc, char** argv) {
   SimulateOptions sim_opts;
   std::string sim_key, sim_aad;
   auto* simulate = cli.add_subcommand("simulate", "emit realistic telegrams");
-  simulate->add_option("--variant", sim_opts.variant, "dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at")
+  simulate
+      ->add_option("--variant", sim_opts.variant,
+                   "dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at")
       ->required();
   simulate->add_option("--rate", sim_opts.rate_hz, "telegrams per second (default: the variant's)");
-  simulate->add_option("--out", sim_opts.out, "- (stdout) | PATH (pty linked at PATH, or a tty) | tcp-listen:ADDR");
+  simulate->add_option("--out", sim_opts.out,
+                       "- (stdout) | PATH (pty linked at PATH, or a tty) | tcp-listen:ADDR");
   simulate->add_option("--count", sim_opts.count, "stop after N telegrams");
   simulate->add_option("--seed", sim_opts.seed, "random seed");
   simulate->add_option("--key", sim_key, "encrypt (lu) with this key");
   simulate->add_option("--aad-key", sim_aad, "authentication key");
 
   std::string import_path;
-  auto* import = cli.add_subcommand("import-ser2net", "convert ser2net.yaml / ser2net.conf to TOML");
+  auto* import =
+      cli.add_subcommand("import-ser2net", "convert ser2net.yaml / ser2net.conf to TOML");
   import->add_option("file", import_path)->required();
 
   try {
@@ -148,7 +155,8 @@ int Main(int argc, char** argv) {
   if (*list_ports) return RunListPorts(stdout, stderr);
   if (*probe) return RunProbe(probe_device, probe_timeout, stdout, stderr);
   if (*simulate) {
-    if (!KeyOption(sim_key, "--key", &sim_opts.key) || !KeyOption(sim_aad, "--aad-key", &sim_opts.aad_key))
+    if (!KeyOption(sim_key, "--key", &sim_opts.key) ||
+        !KeyOption(sim_aad, "--aad-key", &sim_opts.aad_key))
       return 2;
     SetupLogging("info");
     return RunSimulate(sim_opts);
@@ -162,7 +170,8 @@ int Main(int argc, char** argv) {
     }
     char buf[4096];
     size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 20)) text.append(buf, n);
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 20))
+      text.append(buf, n);
     std::fclose(f);
     if (!ImportSer2net(text, import_path, &out, &err)) {
       std::fprintf(stderr, "%s\n", err.c_str());

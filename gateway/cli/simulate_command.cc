@@ -14,7 +14,9 @@
 #include <memory>
 
 #include "config/config.h"
+#include "gateway/loop/signal_watcher.h"
 #include "gateway/loop/uv_handle.h"
+#include "gateway/loop/uv_loop.h"
 #include "gateway/loop/wall_clock.h"
 #include "gateway/sim/simulator.h"
 
@@ -76,16 +78,12 @@ class SimulateRun {
     uint64_t interval = options_.rate_hz > 0 ? static_cast<uint64_t>(1000.0 / options_.rate_hz)
                                              : static_cast<uint64_t>(sim_->interval_ms());
     uv_timer_start(timer_.get(), OnTick, 0, interval > 0 ? interval : 1);
-    sigint_.Init(uv_signal_init, loop_, this);
-    sigterm_.Init(uv_signal_init, loop_, this);
-    uv_signal_start(sigint_.get(), OnSignal, SIGINT);
-    uv_signal_start(sigterm_.get(), OnSignal, SIGTERM);
+    signals_.Start(loop_, this, OnStopSignal);
   }
 
   void Stop() {
     timer_.Reset();
-    sigint_.Reset();
-    sigterm_.Reset();
+    signals_.Reset();
     clients_.clear();
     server_.Reset();
   }
@@ -170,10 +168,7 @@ class SimulateRun {
     });
   }
 
-  static void OnSignal(uv_signal_t* s, int) {
-    auto* self = static_cast<SimulateRun*>(s->data);
-    if (self != nullptr) self->Stop();
-  }
+  static void OnStopSignal(void* self, int) { static_cast<SimulateRun*>(self)->Stop(); }
 
   uv_loop_t* loop_;
   SimulateOptions options_;
@@ -183,7 +178,7 @@ class SimulateRun {
   std::string link_;
   uint64_t sent_ = 0;
   UvHandle<uv_timer_t> timer_;
-  UvHandle<uv_signal_t> sigint_, sigterm_;
+  SignalWatcher signals_;
   UvHandle<uv_tcp_t> server_;
   std::list<UvHandle<uv_tcp_t>> clients_;
 };
@@ -197,21 +192,19 @@ int RunSimulate(const SimulateOptions& options) {
     std::fprintf(stderr, "simulate: %s\n", err.c_str());
     return 2;
   }
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+  UvLoop loop;
   int rc = 0;
   {
-    SimulateRun run(&loop, options, std::move(sim));
+    SimulateRun run(loop.get(), options, std::move(sim));
     if (!run.Open(&err)) {
       std::fprintf(stderr, "simulate: %s\n", err.c_str());
       rc = 1;
     } else {
       run.Start();
-      uv_run(&loop, UV_RUN_DEFAULT);
+      loop.Run();
     }
   }
-  uv_run(&loop, UV_RUN_DEFAULT);
-  if (uv_loop_close(&loop) != 0) {
+  if (!loop.Close()) {
     std::fprintf(stderr, "simulate: handles left open at exit\n");
     rc = 1;
   }
