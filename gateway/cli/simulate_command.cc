@@ -17,6 +17,7 @@
 #include "gateway/loop/signal_watcher.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/loop/uv_loop.h"
+#include "gateway/loop/uv_request.h"
 #include "gateway/loop/wall_clock.h"
 #include "gateway/sim/simulator.h"
 
@@ -134,18 +135,16 @@ class SimulateRun {
     for (auto& c : clients_) {
       uv_stream_t* s = reinterpret_cast<uv_stream_t*>(c.get());
       if (uv_stream_get_write_queue_size(s) > kClientQueueBytes) continue;
-      auto* req = new WriteReq{{}, bytes};
       uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes->data()), bytes->size());
-      if (uv_write(&req->req, s, &buf, 1, OnWrite) != 0) delete req;
+      WriteReq::Start(WriteReq::Make(bytes),
+                      [&](uv_write_t* req) { return uv_write(req, s, &buf, 1, OnWrite); });
     }
     if (options_.count > 0 && ++sent_ >= options_.count) Stop();
   }
 
-  struct WriteReq {
-    uv_write_t req;
-    std::shared_ptr<const std::string> bytes;
-  };
-  static void OnWrite(uv_write_t* req, int) { delete reinterpret_cast<WriteReq*>(req); }
+  // Each write holds a reference to the one shared telegram until it is done.
+  using WriteReq = UvRequest<uv_write_t, std::shared_ptr<const std::string>>;
+  static void OnWrite(uv_write_t* req, int) { WriteReq::Adopt(req); }  // frees it
 
   static void OnConnection(uv_stream_t* server, int status) {
     auto* self = static_cast<SimulateRun*>(server->data);
