@@ -5,7 +5,7 @@
 
 #include "gateway/core/dsmr_time.h"
 
-namespace p1::sim {
+namespace p1 {
 namespace {
 
 namespace chr = std::chrono;
@@ -73,4 +73,4 @@ std::string DsmrTimestamp(const LocalTime& t, bool suffix) {
   return out;
 }
 
-}  // namespace p1::sim
+}  // namespace p1

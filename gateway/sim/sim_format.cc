@@ -8,7 +8,7 @@
 #include "base/hex.h"
 #include "gateway/core/crc16.h"
 
-namespace p1::sim {
+namespace p1 {
 namespace {
 
 constexpr int64_t kS = 1000;
@@ -424,4 +424,4 @@ std::string FormatTelegram(Variant v, const MeterState& s, Identity* id) {
   return {};
 }
 
-}  // namespace p1::sim
+}  // namespace p1

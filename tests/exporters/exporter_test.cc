@@ -31,14 +31,14 @@ std::string TelegramText(int k) {
 
 TEST_CASE("publish replaces a meter's snapshot; remove makes its series disappear") {
   PrometheusExporter exp("9.9.9");
-  exp.Publish(test::MakeSnapshot("a", test::TelegramFromText(TelegramText(1), kT0)));
-  exp.Publish(test::MakeSnapshot("b", test::TelegramFromText(TelegramText(2), kT0)));
+  exp.Publish(testing::MakeSnapshot("a", testing::TelegramFromText(TelegramText(1), kT0)));
+  exp.Publish(testing::MakeSnapshot("b", testing::TelegramFromText(TelegramText(2), kT0)));
   std::string text = exp.Render(kT0);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 1000") != std::string::npos);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"b\"} 2000") != std::string::npos);
   CHECK(text.find("p1gateway_build_info{version=\"9.9.9\"} 1") != std::string::npos);
 
-  exp.Publish(test::MakeSnapshot("a", test::TelegramFromText(TelegramText(3), kT0)));
+  exp.Publish(testing::MakeSnapshot("a", testing::TelegramFromText(TelegramText(3), kT0)));
   text = exp.Render(kT0);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 3000") != std::string::npos);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 1000") == std::string::npos);
@@ -82,14 +82,15 @@ void CheckConsistent(const std::string& text) {
 TEST_CASE("a scrape racing with publishes never mixes two telegrams") {
   PrometheusExporter exp("t");
   MeterSnapshotPtr snaps[2] = {
-      test::MakeSnapshot("m", test::TelegramFromText(TelegramText(1), kT0)),
-      test::MakeSnapshot("m", test::TelegramFromText(TelegramText(2), kT0))};
+      testing::MakeSnapshot("m", testing::TelegramFromText(TelegramText(1), kT0)),
+      testing::MakeSnapshot("m", testing::TelegramFromText(TelegramText(2), kT0))};
   exp.Publish(snaps[0]);
   std::atomic<bool> done{false};
   std::thread writer([&] {
     for (int i = 0; !done.load(); ++i) {
       // Fresh Telegram objects each time, as the loop thread would make them.
-      exp.Publish(test::MakeSnapshot("m", test::TelegramFromText(TelegramText(1 + i % 2), kT0)));
+      exp.Publish(
+          testing::MakeSnapshot("m", testing::TelegramFromText(TelegramText(1 + i % 2), kT0)));
       if (i % 50 == 0) exp.Remove("other");
     }
   });
@@ -117,7 +118,7 @@ TEST_CASE("every label the exporter renders is one the config refuses as a stati
         "node-dsmr-parser__other__sagemcom-xt211.txt",
         "dsmr_parser__hu-eon__sagemcom-eon-hungary.txt"}) {
     auto s = std::const_pointer_cast<MeterSnapshot>(
-        test::MakeSnapshot("m" + std::to_string(meters.size()), test::LoadTelegram(file)));
+        testing::MakeSnapshot("m" + std::to_string(meters.size()), testing::LoadTelegram(file)));
     ListenerStats l;
     l.listener = "127.0.0.1:2001";
     l.protocol = "rfc2217";

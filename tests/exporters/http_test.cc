@@ -1,7 +1,5 @@
 // The exporter over HTTP on 127.0.0.1 with an ephemeral port, read with a
 // plain socket; gzip bodies are inflated with zlib.
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,6 +8,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "exporters/http/http_server.h"
@@ -25,7 +24,8 @@ struct HttpReply {
 };
 
 // One request on a fresh connection; bounded by a 5 s poll per read.
-HttpReply Get(bool v6, uint16_t port, const std::string& path, const std::string& extra_headers = "") {
+HttpReply Get(bool v6, uint16_t port, const std::string& path,
+              const std::string& extra_headers = "") {
   int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   int rc;
@@ -43,7 +43,8 @@ HttpReply Get(bool v6, uint16_t port, const std::string& path, const std::string
     rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   }
   REQUIRE(rc == 0);
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + extra_headers + "Connection: close\r\n\r\n";
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + extra_headers +
+                    "Connection: close\r\n\r\n";
   REQUIRE(send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
   std::string all;
   char buf[65536];
@@ -80,11 +81,14 @@ std::string Inflate(const std::string& gz) {
   return out;
 }
 
-bool HasHeader(const std::string& head, const std::string& line) { return head.find(line + "\r\n") != std::string::npos; }
+bool HasHeader(const std::string& head, const std::string& line) {
+  return head.find(line + "\r\n") != std::string::npos;
+}
 
 TEST_CASE("HTTP: /metrics plain and gzip, / links to it, unknown paths 404") {
   PrometheusExporter exp("1.0");
-  exp.Publish(test::MakeSnapshot("home", test::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt")));
+  exp.Publish(
+      testing::MakeSnapshot("home", testing::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt")));
   std::string err;
   REQUIRE(exp.Start(SocketAddress{"127.0.0.1", 0}, &err));
   REQUIRE(exp.port() != 0);
@@ -130,7 +134,8 @@ TEST_CASE("HTTP: a busy port is a clear error") {
   std::string err;
   REQUIRE(first.Start(SocketAddress{"127.0.0.1", 0}, &err));
   CHECK_FALSE(second.Start(SocketAddress{"127.0.0.1", first.port()}, &err));
-  CHECK(err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) != std::string::npos);
+  CHECK(err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) !=
+        std::string::npos);
   CHECK(second.port() == 0);
 }
 
@@ -138,11 +143,13 @@ TEST_CASE("HTTP: scrapes over the network while publishing stay whole") {
   PrometheusExporter exp("1.0");
   std::string err;
   REQUIRE(exp.Start(SocketAddress{"127.0.0.1", 0}, &err));
-  const char* files[] = {"dsmr_parser__dsmr50__iskra-spec.txt", "dsmr_parser__be-emucs__fluvius-v171.txt"};
+  const char* files[] = {"dsmr_parser__dsmr50__iskra-spec.txt",
+                         "dsmr_parser__be-emucs__fluvius-v171.txt"};
   std::atomic<bool> done{false};
   std::thread writer([&] {
     for (int i = 0; !done.load(); ++i) {
-      exp.Publish(test::MakeSnapshot("m" + std::to_string(i % 5), test::LoadTelegram(files[i % 2])));
+      exp.Publish(
+          testing::MakeSnapshot("m" + std::to_string(i % 5), testing::LoadTelegram(files[i % 2])));
     }
   });
   for (int i = 0; i < 30; ++i) {
@@ -173,8 +180,8 @@ TEST_CASE("HTTP: responses to bad methods and malformed request lines") {
   CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
   CHECK(head.find("Content-Length: 4\r\n") != std::string::npos);
   CHECK(head.find("body") == std::string::npos);
-  CHECK(server.Respond("GET /x?a=b HTTP/1.1\r\naccept-encoding: GZIP\r\n").find("Content-Encoding: gzip\r\n") !=
-        std::string::npos);
+  CHECK(server.Respond("GET /x?a=b HTTP/1.1\r\naccept-encoding: GZIP\r\n")
+            .find("Content-Encoding: gzip\r\n") != std::string::npos);
 }
 
 TEST_CASE("Accept-Encoding parsing") {
