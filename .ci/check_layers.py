@@ -19,9 +19,10 @@ import sys
 # whatever those may include (the closure), and itself. Keep README.md's
 # Architecture table in step with this one.
 LAYERS = {
-    "config": [],
+    "gateway/base": [],
+    "config": ["gateway/base"],
     "config/ser2net": ["config"],
-    "gateway/core": [],
+    "gateway/core": ["gateway/base"],
     "gateway/sim": ["gateway/core"],
     "gateway/loop": [],
     "gateway/runtime": ["gateway/core", "gateway/sim", "gateway/loop", "config"],
@@ -43,7 +44,7 @@ LAYERS = {
 TESTS = "tests"
 
 # Pure folders: functions of bytes, no loop, no sockets, no logging.
-PURE = ["gateway/core", "gateway/sim", "proxy/telnet", "exporters/metrics", "config",
+PURE = ["gateway/base", "gateway/core", "gateway/sim", "proxy/telnet", "exporters/metrics", "config",
         "config/ser2net"]
 IMPURE_SYSTEM = re.compile(r"^(uv\.h|spdlog/|sys/socket\.h|netinet/|libserialport\.h|pty\.h)")
 

@@ -11,6 +11,8 @@
 #include <initializer_list>
 #include <memory>
 
+#include "gateway/base/hex.h"
+#include "gateway/base/reserved_labels.h"
 #include "config/config_checks.h"
 #include "config/parse_util.h"
 
@@ -19,11 +21,8 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
-bool IsHex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
-
 // Messages echo values from the file; the contract is one printable line.
 std::string OneLine(std::string_view in) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(in.size());
   for (char ch : in) {
@@ -34,8 +33,7 @@ std::string OneLine(std::string_view in) {
       out += "\\n";
     } else {
       out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      AppendHexByte(&out, c);
     }
   }
   return out;
@@ -68,7 +66,7 @@ std::string RedactHexRuns(std::string_view in) {
   size_t i = 0;
   while (i < in.size()) {
     size_t j = i;
-    while (j < in.size() && IsHex(in[j])) ++j;
+    while (j < in.size() && IsHexDigit(in[j])) ++j;
     if (j - i >= 8) {
       out += "<redacted>";
     } else {
@@ -106,8 +104,7 @@ class ConfigReader {
   bool GetParsed(const toml::table& t, std::string_view key, Parse parse);
   bool GetDuration(const toml::table& t, std::string_view key, bool allow_zero, Millis* out);
   bool GetAddress(const toml::table& t, std::string_view key, bool numeric, SocketAddress* out);
-  bool GetKey(const toml::table& t, std::string_view key,
-              std::optional<std::array<uint8_t, 16>>* out);
+  bool GetKey(const toml::table& t, std::string_view key, std::optional<AesKey>* out);
 
   bool ReadMeter(const toml::table& t, MeterConfig* m);
   bool ReadCors(const toml::table& t, std::vector<std::string>* out);
@@ -214,16 +211,11 @@ bool ConfigReader::GetAddress(const toml::table& t, std::string_view key, bool n
   });
 }
 
-bool ConfigReader::GetKey(const toml::table& t, std::string_view key,
-                          std::optional<std::array<uint8_t, 16>>* out) {
+bool ConfigReader::GetKey(const toml::table& t, std::string_view key, std::optional<AesKey>* out) {
   return GetParsed(t, key, [&](const std::string& text, std::string* why) {
-    std::array<uint8_t, 16> bytes;
-    if (!ParseHexKey(text, &bytes)) {
-      *why = " must be exactly 32 hex digits";
-      return false;
-    }
-    *out = bytes;
-    return true;
+    *out = ParseAesKey(text);
+    if (!*out) *why = " must be exactly 32 hex digits";
+    return out->has_value();
   });
 }
 
@@ -488,6 +480,7 @@ bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
                   "bad label name '" + name + "' (Prometheus: [a-zA-Z_][a-zA-Z0-9_]*)");
     }
     if (IsReservedLabel(name)) {
+      // The exporter would drop it from every series (base/reserved_labels.h).
       return Fail(key.source(), "label '" + name + "' is reserved for the gateway's own labels");
     }
     if (!value.is_string()) return Fail(value.source(), "label '" + name + "' must be a string");

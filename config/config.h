@@ -1,5 +1,5 @@
 // Gateway configuration: TOML (keys in config/example.toml) into plain
-// structs, validated. Depends on nothing else of ours.
+// structs, validated. Depends only on base/ (hex digits).
 #ifndef P1GW_CONFIG_CONFIG_H_
 #define P1GW_CONFIG_CONFIG_H_
 
@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "gateway/base/aes_key.h"
 
 namespace p1 {
 
@@ -30,8 +32,8 @@ struct Cidr {
   bool v6 = false;
   std::array<uint8_t, 16> addr{};  // network byte order; v4 uses the first 4 bytes
   uint8_t prefix = 0;
-  std::string text;                // as written
-  std::string ToString() const;    // canonical "192.168.0.0/16", host bits cleared
+  std::string text;                    // as written
+  std::string ToString() const;        // canonical "192.168.0.0/16", host bits cleared
   bool operator==(const Cidr&) const;  // compares the network, not `text`
 };
 
@@ -69,24 +71,52 @@ struct SerialSettings {
   bool operator==(const SerialSettings&) const = default;
 };
 
+// The two line settings of P1 ports: DSMR 4 and later (and the variants
+// derived from it) send at 115200 8N1, DSMR 2.2/3 at 9600 7E1.
+inline constexpr SerialSettings kSerialDsmr4{115200, 8, Parity::kNone, 1};
+inline constexpr SerialSettings kSerialDsmr2{9600, 7, Parity::kEven, 1};
+
+// One row per `preset` name: its serial settings, and whether the variant's
+// spec lets a telegram end without a CRC ("auto" learns it from the meter).
+// For given settings, the first row that has them is the one to suggest.
+struct SerialPreset {
+  std::string_view name;
+  SerialSettings settings;
+  bool crc_optional;
+};
+inline constexpr SerialPreset kSerialPresets[] = {
+    {"dsmr5", kSerialDsmr4, false}, {"dsmr4", kSerialDsmr4, false}, {"be", kSerialDsmr4, false},
+    {"lu", kSerialDsmr4, false},    {"se", kSerialDsmr4, false},    {"at", kSerialDsmr4, false},
+    {"q3d", kSerialDsmr4, true},    {"auto", kSerialDsmr4, true},   {"dsmr3", kSerialDsmr2, true},
+    {"dsmr2", kSerialDsmr2, true},
+};
+
+// "115200 8N1": baud, data bits, parity (N/E/O), stop bits.
+std::string SerialSettingsString(const SerialSettings& s);
+
+// The row named `preset`, or null for unknown names.
+const SerialPreset* FindSerialPreset(std::string_view preset);
+// The first row with exactly these settings, or null.
+const SerialPreset* SuggestSerialPreset(const SerialSettings& settings);
+
 struct MeterConfig {
   std::string name;
   std::map<std::string, std::string> labels;
   SourceKind source = SourceKind::kSimulate;
-  std::string serial;        // device path
-  SocketAddress tcp;         // remote host:port
-  std::string simulate;      // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at
-  double simulate_rate_hz = 0;  // 0: the variant's real interval
-  std::string preset = "dsmr5";  // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto
+  std::string serial;              // device path
+  SocketAddress tcp;               // remote host:port
+  std::string simulate;            // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at
+  double simulate_rate_hz = 0;     // 0: the variant's real interval
+  std::string preset = "dsmr5";    // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto
   SerialSettings serial_settings;  // preset, then overrides
-  std::optional<std::array<uint8_t, 16>> key;
-  std::optional<std::array<uint8_t, 16>> aad_key;
+  std::optional<AesKey> key;
+  std::optional<AesKey> aad_key;
   Millis stale_after{30000};
   // tcp sources: reconnect after this long without a byte; 0 = never.
   // Default: 2 * stale_after.
   Millis silence_timeout{60000};
   size_t max_telegram_bytes = 16384;
-  std::string trace_file;    // optional raw byte trace
+  std::string trace_file;  // optional raw byte trace
   std::vector<ListenerConfig> listeners;
   // A HomeWizard P1 API v1 port for this meter (Home Assistant, evcc, ...).
   std::optional<SocketAddress> homewizard;
@@ -114,7 +144,7 @@ bool LoadConfigFile(const std::string& path, GatewayConfig* out, std::string* er
 // The effective config as TOML, keys redacted ("<redacted>").
 std::string DumpConfig(const GatewayConfig& config);
 
-// Preset name -> serial settings; false for unknown names. "auto" -> 115200 8N1.
+// Preset name -> serial settings (kSerialPresets); false for unknown names.
 bool PresetSerialSettings(std::string_view preset, SerialSettings* out);
 
 // Parses "250ms", "30s", "5m", "1h" and decimals that are whole milliseconds

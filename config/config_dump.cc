@@ -18,12 +18,6 @@ std::string FormatRate(double hz) {
   return s;
 }
 
-std::string SerialSummary(const SerialSettings& s) {
-  char parity = s.parity == Parity::kEven ? 'E' : s.parity == Parity::kOdd ? 'O' : 'N';
-  return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + parity +
-         std::to_string(s.stop_bits);
-}
-
 void DumpListener(const ListenerConfig& l, std::string* out) {
   std::string& o = *out;
   o += "\n  [[meters.listeners]]\n";
@@ -81,7 +75,7 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
   SerialSettings preset;
   PresetSerialSettings(m.preset, &preset);
   const SerialSettings& s = m.serial_settings;
-  o += "# serial settings: " + SerialSummary(s) + (s == preset ? " (preset)" : "") + "\n";
+  o += "# serial settings: " + SerialSettingsString(s) + (s == preset ? " (preset)" : "") + "\n";
   if (s.baud != preset.baud) o += "baud = " + std::to_string(s.baud) + "\n";
   if (s.data_bits != preset.data_bits) o += "data_bits = " + std::to_string(s.data_bits) + "\n";
   if (s.parity != preset.parity) o += "parity = " + TomlQuote(ParityName(s.parity)) + "\n";

@@ -7,13 +7,6 @@
 namespace p1 {
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -35,19 +28,6 @@ bool ParseByName(std::string_view text, const E (&values)[N], std::string_view (
 
 }  // namespace
 
-bool ParseHexKey(std::string_view text, std::array<uint8_t, 16>* out) {
-  if (text.size() != 32) return false;
-  std::array<uint8_t, 16> key{};
-  for (size_t i = 0; i < 16; ++i) {
-    int hi = HexDigit(text[2 * i]);
-    int lo = HexDigit(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    key[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  *out = key;
-  return true;
-}
-
 bool IsValidMeterName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -62,17 +42,6 @@ bool IsValidLabelName(std::string_view name) {
     if (!IsLower(c) && !IsUpper(c) && !IsDigit(c) && c != '_') return false;
   }
   return true;
-}
-
-bool IsReservedLabel(std::string_view name) {
-  static constexpr std::string_view kReserved[] = {
-      "meter",  "phase",    "tariff",       "channel",      "listener", "quadrant",
-      "reason", "version",  "equipment_id", "dsmr_version", "header",   "device_type",
-      "job",    "instance", "le",           "quantile"};
-  for (std::string_view r : kReserved) {
-    if (name == r) return true;
-  }
-  return false;
 }
 
 bool IsValidHostName(std::string_view name) {
@@ -167,20 +136,30 @@ std::string TomlQuote(std::string_view s) {
   return out;
 }
 
+std::string SerialSettingsString(const SerialSettings& s) {
+  const char parity = s.parity == Parity::kEven ? 'E' : s.parity == Parity::kOdd ? 'O' : 'N';
+  return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + parity +
+         std::to_string(s.stop_bits);
+}
+
+const SerialPreset* FindSerialPreset(std::string_view preset) {
+  for (const SerialPreset& p : kSerialPresets) {
+    if (p.name == preset) return &p;
+  }
+  return nullptr;
+}
+
+const SerialPreset* SuggestSerialPreset(const SerialSettings& settings) {
+  for (const SerialPreset& p : kSerialPresets) {
+    if (p.settings == settings) return &p;
+  }
+  return nullptr;
+}
+
 bool PresetSerialSettings(std::string_view preset, SerialSettings* out) {
-  if (preset == "dsmr2" || preset == "dsmr3") {
-    *out = SerialSettings{9600, 7, Parity::kEven, 1};
-    return true;
-  }
-  static constexpr std::string_view kFast[] = {"dsmr4", "dsmr5", "be",  "lu",
-                                               "se",    "at",    "q3d", "auto"};
-  for (std::string_view p : kFast) {
-    if (preset == p) {
-      *out = SerialSettings{115200, 8, Parity::kNone, 1};
-      return true;
-    }
-  }
-  return false;
+  const SerialPreset* p = FindSerialPreset(preset);
+  if (p != nullptr) *out = p->settings;
+  return p != nullptr;
 }
 
 std::string_view ParityName(Parity p) {

@@ -12,18 +12,11 @@
 
 namespace p1 {
 
-// Exactly 32 hex digits (either case) -> 16 bytes.
-bool ParseHexKey(std::string_view text, std::array<uint8_t, 16>* out);
-
 // [a-z0-9_-]+, at most 64 characters.
 bool IsValidMeterName(std::string_view name);
 
 // Prometheus label name syntax [a-zA-Z_][a-zA-Z0-9_]*, not "__"-prefixed.
 bool IsValidLabelName(std::string_view name);
-
-// Labels the gateway itself puts on series (or Prometheus adds); static
-// meter labels must not collide with them.
-bool IsReservedLabel(std::string_view name);
 
 // RFC 1123 host name (letters, digits, '-', dots), at most 253 characters.
 bool IsValidHostName(std::string_view name);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/base/hex.h"
 #include "config/config.h"
 
 namespace {
@@ -27,15 +28,7 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string Hex(const std::array<uint8_t, 16>& key) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : key) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
+std::string Hex(const std::array<uint8_t, 16>& key) { return p1::ToHex(key); }
 
 bool ParseChecked(std::string_view text, p1::GatewayConfig* out, std::string* err) {
   err->clear();
@@ -81,9 +74,8 @@ void CheckKeyNotEchoed(std::string_view text) {
   if (pick & 1) {
     for (char& c : value) c = (c >= 'a' && c <= 'f') ? static_cast<char>(c - 'a' + 'A') : c;
   }
-  static constexpr const char* kForms[][2] = {{"", ""},     {"0x", ""},   {"\"", "\""},
-                                              {"'", "'"},   {"\"", ""},   {"", "\""},
-                                              {"0x", "\""}, {"\"0x", "\""}};
+  static constexpr const char* kForms[][2] = {{"", ""},   {"0x", ""}, {"\"", "\""}, {"'", "'"},
+                                              {"\"", ""}, {"", "\""}, {"0x", "\""}, {"\"0x", "\""}};
   const auto& form = kForms[(pick >> 1) % 8];
   const char* name = (pick & 16) ? "aad_key" : "key";
   const std::string line = std::string(name) + " = " + form[0] + value + form[1] + "\n";
@@ -91,8 +83,8 @@ void CheckKeyNotEchoed(std::string_view text) {
   // A line inserted into a multi-line string is not a key line; then the key
   // goes first (top level, or in a [[meters]] table the input continues).
   std::string doc;
-  const bool multiline = text.find("\"\"\"") != std::string_view::npos ||
-                         text.find("'''") != std::string_view::npos;
+  const bool multiline =
+      text.find("\"\"\"") != std::string_view::npos || text.find("'''") != std::string_view::npos;
   if (multiline) {
     doc = ((pick & 32) ? "[[meters]]\n" : "") + line + std::string(text);
   } else {

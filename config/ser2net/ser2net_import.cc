@@ -40,13 +40,9 @@ struct Meter {
 };
 
 void EmitSerial(const SerialSettings& s, std::string* out) {
-  static constexpr const char* kPresets[] = {"dsmr5", "dsmr3"};
+  const SerialPreset* suggested = SuggestSerialPreset(s);
+  const std::string_view chosen = suggested != nullptr ? suggested->name : "dsmr5";
   SerialSettings preset;
-  std::string chosen = "dsmr5";
-  for (const char* p : kPresets) {
-    PresetSerialSettings(p, &preset);
-    if (preset == s) chosen = p;
-  }
   PresetSerialSettings(chosen, &preset);
   char parity = s.parity == Parity::kEven ? 'e' : s.parity == Parity::kOdd ? 'o' : 'n';
   *out += "preset = " + TomlQuote(chosen) + "  # ser2net speed " + std::to_string(s.baud) + parity +

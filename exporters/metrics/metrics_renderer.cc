@@ -1,23 +1,16 @@
 #include "exporters/metrics/metrics_renderer.h"
 
-#include <algorithm>
-#include <array>
-
 #include <prometheus/check_names.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
+#include <array>
+
+#include "gateway/base/reserved_labels.h"
 #include "exporters/metrics/reading_metrics.h"
 
 namespace p1 {
 namespace {
-
-// Label names the exporter sets itself; a static label of the same name
-// would make duplicate label names, which invalidates the whole scrape. The
-// config refuses them (IsReservedLabel; exporter_tests checks that it
-// covers every label rendered), this only guards hand-made snapshots.
-constexpr std::array<std::string_view, 12> kReservedLabels{
-    "meter",   "phase",        "tariff",     "quadrant", "channel", "device_type",
-    "reason",  "equipment_id", "dsmr_version", "header", "listener", "version"};
 
 constexpr std::array<std::pair<const char*, uint64_t MeterCounters::*>, 8> kErrorReasons{{
     {"crc", &MeterCounters::crc_errors},
@@ -47,7 +40,8 @@ void AppendGatewayMetrics(const MeterSnapshot& m, const Labels& base, FamilySet*
     out->Add(Fam::kClients, base, {listener}, D(l.clients));
     out->Add(Fam::kClientDropped, base, {listener}, D(l.dropped_telegrams));
     out->Add(Fam::kClientDroppedChunks, base, {listener}, D(l.dropped_chunks));
-    out->Add(Fam::kClientRejected, base, {listener, {"reason", "max_clients"}}, D(l.rejected_max_clients));
+    out->Add(Fam::kClientRejected, base, {listener, {"reason", "max_clients"}},
+             D(l.rejected_max_clients));
     out->Add(Fam::kClientRejected, base, {listener, {"reason", "allow"}}, D(l.rejected_allow));
     out->Add(Fam::kClientRejected, base, {listener, {"reason", "fds"}}, D(l.rejected_fds));
     out->Add(Fam::kClientKicked, base, {listener}, D(l.kicked));
@@ -69,17 +63,18 @@ Labels BaseLabels(const MeterSnapshot& meter) {
   base.reserve(1 + meter.labels.size());
   base.push_back({"meter", meter.name});
   for (const auto& [name, value] : meter.labels) {
-    if (!prometheus::CheckLabelName(name) ||
-        std::find(kReservedLabels.begin(), kReservedLabels.end(), name) != kReservedLabels.end()) {
-      continue;
-    }
+    // A static label named like one the exporter sets would duplicate a label
+    // name and invalidate the whole scrape. Config refuses these names (the
+    // same list); this guards hand-made snapshots.
+    if (!prometheus::CheckLabelName(name) || IsReservedLabel(name)) continue;
     base.push_back({name, value});
   }
   return base;
 }
 
 std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnapshotPtr>& meters,
-                                                     int64_t now_unix_ms, std::string_view version) {
+                                                     int64_t now_unix_ms,
+                                                     std::string_view version) {
   FamilySet set;
   for (const MeterSnapshotPtr& m : meters) {
     if (m == nullptr) continue;
@@ -88,7 +83,8 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
     const bool up = m->Up(now_unix_ms);
     set.Add(Fam::kMeterUp, base, {}, up ? 1 : 0);
     if (t != nullptr) {
-      set.Add(Fam::kLastTelegramTimestamp, base, {}, static_cast<double>(t->received_unix_ms) / 1000.0);
+      set.Add(Fam::kLastTelegramTimestamp, base, {},
+              static_cast<double>(t->received_unix_ms) / 1000.0);
       AppendReadingMetrics(t->reading, base, &set);
     }
     AppendGatewayMetrics(*m, base, &set);

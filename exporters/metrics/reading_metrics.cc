@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/base/hex.h"
 #include "exporters/metrics/units.h"
 
 namespace p1 {
@@ -13,11 +14,11 @@ namespace {
 
 enum class Special {
   kNone,
-  kImportedTotal,   // 1.8.0: preferred over the tariff sum
+  kImportedTotal,  // 1.8.0: preferred over the tariff sum
   kExportedTotal,
   kImportedTariff,  // also summed for the total
   kExportedTariff,
-  kPeakDemand,      // 1.6.0: value plus the time of the peak
+  kPeakDemand,  // 1.6.0: value plus the time of the peak
 };
 
 struct Rule {
@@ -42,13 +43,16 @@ RuleMap BuildRules() {
   auto el = [&m](uint8_t c, uint8_t d, uint8_t e, Rule r) { m.emplace(Key(1, 0, c, d, e), r); };
   auto phases = [&el](uint8_t c1, uint8_t d, Fam fam, Quantity q) {
     // L1/L2/L3 registers are 20 apart: 21/41/61, 32/52/72, ...
-    for (int i = 0; i < 3; ++i) el(static_cast<uint8_t>(c1 + 20 * i), d, 0, {fam, q, "phase", kPhases[i]});
+    for (int i = 0; i < 3; ++i)
+      el(static_cast<uint8_t>(c1 + 20 * i), d, 0, {fam, q, "phase", kPhases[i]});
   };
   el(1, 8, 0, {Fam::kImportedTotal, Quantity::kEnergy, nullptr, nullptr, Special::kImportedTotal});
   el(2, 8, 0, {Fam::kExportedTotal, Quantity::kEnergy, nullptr, nullptr, Special::kExportedTotal});
   for (uint8_t t = 1; t <= 9; ++t) {
-    el(1, 8, t, {Fam::kImportedTariff, Quantity::kEnergy, "tariff", kDigits[t], Special::kImportedTariff});
-    el(2, 8, t, {Fam::kExportedTariff, Quantity::kEnergy, "tariff", kDigits[t], Special::kExportedTariff});
+    el(1, 8, t,
+       {Fam::kImportedTariff, Quantity::kEnergy, "tariff", kDigits[t], Special::kImportedTariff});
+    el(2, 8, t,
+       {Fam::kExportedTariff, Quantity::kEnergy, "tariff", kDigits[t], Special::kExportedTariff});
     el(3, 8, t, {Fam::kReactiveImportedTariff, Quantity::kReactiveEnergy, "tariff", kDigits[t]});
     el(4, 8, t, {Fam::kReactiveExportedTariff, Quantity::kReactiveEnergy, "tariff", kDigits[t]});
   }
@@ -69,8 +73,10 @@ RuleMap BuildRules() {
   el(3, 7, 0, {Fam::kReactivePowerImported, Quantity::kReactivePower});
   el(4, 7, 0, {Fam::kReactivePowerExported, Quantity::kReactivePower});
   for (uint8_t q = 1; q <= 4; ++q) {
-    el(static_cast<uint8_t>(4 + q), 8, 0, {Fam::kReactiveQuadrantTotal, Quantity::kReactiveEnergy, "quadrant", kDigits[q]});
-    el(static_cast<uint8_t>(4 + q), 7, 0, {Fam::kReactivePowerQuadrant, Quantity::kReactivePower, "quadrant", kDigits[q]});
+    el(static_cast<uint8_t>(4 + q), 8, 0,
+       {Fam::kReactiveQuadrantTotal, Quantity::kReactiveEnergy, "quadrant", kDigits[q]});
+    el(static_cast<uint8_t>(4 + q), 7, 0,
+       {Fam::kReactivePowerQuadrant, Quantity::kReactivePower, "quadrant", kDigits[q]});
   }
   phases(23, 7, Fam::kPhaseReactivePowerImported, Quantity::kReactivePower);
   phases(24, 7, Fam::kPhaseReactivePowerExported, Quantity::kReactivePower);
@@ -137,7 +143,8 @@ void AppendMbus(const Reading& r, const Labels& base, FamilySet* out) {
     Label channel{"channel", kDigits[dev.channel % 10]};
     if (dev.channel >= 10) channel.value = std::to_string(dev.channel);
     out->Add(Fam::kMbusDeviceInfo, base,
-             {channel, {"device_type", dev.device_type < 0 ? "" : std::to_string(dev.device_type)},
+             {channel,
+              {"device_type", dev.device_type < 0 ? "" : std::to_string(dev.device_type)},
               {"equipment_id", MeterText(dev.equipment_id, true)}},
              1);
     // A disconnected device reports a bare 0 with an impossible capture
@@ -147,21 +154,40 @@ void AppendMbus(const Reading& r, const Labels& base, FamilySet* out) {
     Fam fam;
     Quantity q;
     switch (dev.device_type) {
-      case 3: fam = Fam::kGas, q = Quantity::kVolume; break;
-      case 6: case 7: case 21: case 22: fam = Fam::kWater, q = Quantity::kVolume; break;
-      case 4: case 12: fam = Fam::kHeat, q = Quantity::kEnergy; break;
-      case 10: case 11: fam = Fam::kCooling, q = Quantity::kEnergy; break;
-      case -1: fam = Fam::kGas, q = Quantity::kVolume; break;  // DSMR 2.2 often omits 24.1.0; m3 means gas
-      default: continue;
+      case 3:
+        fam = Fam::kGas, q = Quantity::kVolume;
+        break;
+      case 6:
+      case 7:
+      case 21:
+      case 22:
+        fam = Fam::kWater, q = Quantity::kVolume;
+        break;
+      case 4:
+      case 12:
+        fam = Fam::kHeat, q = Quantity::kEnergy;
+        break;
+      case 10:
+      case 11:
+        fam = Fam::kCooling, q = Quantity::kEnergy;
+        break;
+      case -1:
+        fam = Fam::kGas, q = Quantity::kVolume;
+        break;  // DSMR 2.2 often omits 24.1.0; m3 means gas
+      default:
+        continue;
     }
     const CosemObject* o = r.Find(dev.value_obis);
-    std::string_view text = (o != nullptr && o->kind == ValueKind::kNumber && o->number == dev.value)
-                                ? o->number_text : std::string_view();
+    std::string_view text =
+        (o != nullptr && o->kind == ValueKind::kNumber && o->number == dev.value)
+            ? o->number_text
+            : std::string_view();
     std::optional<double> v = ToBaseUnit(dev.value, text, dev.unit, q);
     if (!v) continue;
     out->Add(fam, base, {channel}, *v);
     if (dev.timestamp.valid) {
-      out->Add(Fam::kMbusReadingTimestamp, base, {channel}, static_cast<double>(dev.timestamp.unix_seconds));
+      out->Add(Fam::kMbusReadingTimestamp, base, {channel},
+               static_cast<double>(dev.timestamp.unix_seconds));
     }
   }
 }
@@ -169,17 +195,11 @@ void AppendMbus(const Reading& r, const Labels& base, FamilySet* out) {
 }  // namespace
 
 std::string MeterText(std::string_view raw, bool try_hex) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   if (try_hex && !raw.empty() && raw.size() % 2 == 0) {
     std::string decoded;
     decoded.reserve(raw.size() / 2);
     for (size_t i = 0; i < raw.size(); i += 2) {
-      int hi = hex(raw[i]), lo = hex(raw[i + 1]);
+      int hi = HexDigit(raw[i]), lo = HexDigit(raw[i + 1]);
       if (hi < 0 || lo < 0) break;
       char c = static_cast<char>(hi * 16 + lo);
       if (c < 0x20 || c > 0x7e) break;
@@ -208,16 +228,26 @@ void AppendReadingMetrics(const Reading& r, const Labels& base, FamilySet* out) 
     std::optional<double> v = NumericValue(o, rule.quantity);
     if (!v) continue;
     switch (rule.special) {
-      case Special::kImportedTotal: imported.direct_seen = true, imported.direct = *v; continue;
-      case Special::kExportedTotal: exported.direct_seen = true, exported.direct = *v; continue;
-      case Special::kImportedTariff: imported.parts_seen = true, imported.parts += *v; break;
-      case Special::kExportedTariff: exported.parts_seen = true, exported.parts += *v; break;
+      case Special::kImportedTotal:
+        imported.direct_seen = true, imported.direct = *v;
+        continue;
+      case Special::kExportedTotal:
+        exported.direct_seen = true, exported.direct = *v;
+        continue;
+      case Special::kImportedTariff:
+        imported.parts_seen = true, imported.parts += *v;
+        break;
+      case Special::kExportedTariff:
+        exported.parts_seen = true, exported.parts += *v;
+        break;
       case Special::kPeakDemand:
         if (o.has_timestamp && o.timestamp.valid) {
-          out->Add(Fam::kDemandMonthPeakTimestamp, base, {}, static_cast<double>(o.timestamp.unix_seconds));
+          out->Add(Fam::kDemandMonthPeakTimestamp, base, {},
+                   static_cast<double>(o.timestamp.unix_seconds));
         }
         break;
-      case Special::kNone: break;
+      case Special::kNone:
+        break;
     }
     if (rule.label_name != nullptr) {
       out->Add(rule.fam, base, {{rule.label_name, rule.label_value}}, *v);
@@ -238,7 +268,8 @@ void AppendReadingMetrics(const Reading& r, const Labels& base, FamilySet* out) 
 
   const CosemObject* clock = r.Find(Obis{0, 0, 1, 0, 0});
   if (clock != nullptr && clock->kind == ValueKind::kTimestamp && clock->timestamp.valid) {
-    out->Add(Fam::kMeterClockTimestamp, base, {}, static_cast<double>(clock->timestamp.unix_seconds));
+    out->Add(Fam::kMeterClockTimestamp, base, {},
+             static_cast<double>(clock->timestamp.unix_seconds));
   }
   AppendMbus(r, base, out);
 }

@@ -60,12 +60,7 @@ bool App::Start(std::string* err) {
     if (!StartMeter(mc, &e, err)) return false;
     meters_.emplace(mc.name, std::move(e));
   }
-  sigint_.Init(uv_signal_init, loop_, this);
-  sigterm_.Init(uv_signal_init, loop_, this);
-  sighup_.Init(uv_signal_init, loop_, this);
-  uv_signal_start(sigint_.get(), OnSignal, SIGINT);
-  uv_signal_start(sigterm_.get(), OnSignal, SIGTERM);
-  uv_signal_start(sighup_.get(), OnSignal, SIGHUP);
+  signals_.Start(loop_, this, OnSignal, {SIGINT, SIGTERM, SIGHUP});
   return true;
 }
 
@@ -256,17 +251,14 @@ void App::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   meters_.clear();
-  sigint_.Reset();
-  sigterm_.Reset();
-  sighup_.Reset();
+  signals_.Reset();
   http_.reset();
   api_.reset();
   exporter_.reset();
 }
 
-void App::OnSignal(uv_signal_t* handle, int signum) {
-  auto* self = static_cast<App*>(handle->data);
-  if (self == nullptr) return;
+void App::OnSignal(void* owner, int signum) {
+  auto* self = static_cast<App*>(owner);
   if (signum == SIGHUP) {
     spdlog::info("SIGHUP: reloading {}", self->config_path_);
     std::string err;

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "gateway/core/meter_snapshot.h"
+#include "gateway/loop/signal_watcher.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/runtime/meter.h"
 
@@ -53,7 +54,7 @@ class App {
     std::unique_ptr<Hub> hub;      // declared first: destroyed after the meter
     std::unique_ptr<Meter> meter;  // holds a raw pointer to hub
   };
-  static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnSignal(void* owner, int signum);
   struct MeterPlan;
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
   bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans, std::string* err);
@@ -69,7 +70,7 @@ class App {
   std::unique_ptr<ApiExporter> api_;  // before meters_: their sinks live here
   std::unique_ptr<HttpServer> http_;  // after the exporters: destroyed first
   std::map<std::string, Entry> meters_;
-  UvHandle<uv_signal_t> sigint_, sigterm_, sighup_;
+  SignalWatcher signals_;
   bool shutting_down_ = false;
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;

@@ -15,6 +15,7 @@
 #include "gateway/cli/parse_command.h"
 #include "gateway/cli/probe.h"
 #include "gateway/cli/simulate_command.h"
+#include "gateway/loop/uv_loop.h"
 
 namespace p1 {
 namespace {
@@ -36,11 +37,10 @@ int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
   if (verbosity == 1) level = "debug";
   if (verbosity >= 2) level = "trace";
   SetupLogging(level);
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+  UvLoop loop;
   int rc = 0;
   {
-    App app(&loop, path, std::move(config));
+    App app(loop.get(), path, std::move(config));
     std::string err;
     if (!app.Start(&err)) {
       spdlog::error("{}", err);
@@ -50,10 +50,9 @@ int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
     } else {
       spdlog::info("p1gateway {} running", PROJECT_VERSION);
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
+    loop.Run();
   }
-  uv_run(&loop, UV_RUN_DEFAULT);  // let the last closes complete
-  if (uv_loop_close(&loop) != 0) {
+  if (!loop.Close()) {
     spdlog::error("handles left open at shutdown");
     rc = 1;
   }

@@ -118,18 +118,4 @@ int RunParseCommand(const ParseCommandOptions& options, std::FILE* out, std::FIL
   return all_read && telegrams > 0 ? 0 : 1;
 }
 
-bool ParseHexKeyArg(std::string_view flag, std::string_view text, std::optional<AesKey>* out,
-                    std::string* err) {
-  std::string_view hex = text;
-  if (hex.size() > 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
-  *out = ParseAesKey(hex);
-  if (!*out) {
-    // Never echo the text: even a mistyped key is key material.
-    *err = std::string(flag) + ": expected 32 hex digits (a 16-byte AES key), got " +
-           std::to_string(text.size()) + " characters";
-    return false;
-  }
-  return true;
-}
-
 }  // namespace p1

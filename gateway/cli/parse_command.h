@@ -46,11 +46,6 @@ int RunParseCommand(const ParseCommandOptions& options, std::FILE* out, std::FIL
 bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions& options,
                 std::FILE* out, std::FILE* err, ParseInputStats* stats);
 
-// For the CLI: parses a --key / --aad-key value (32 hex digits, optional
-// "0x"). On failure returns false with a one-line message naming `flag`.
-bool ParseHexKeyArg(std::string_view flag, std::string_view text, std::optional<AesKey>* out,
-                    std::string* err);
-
 }  // namespace p1
 
 #endif  // P1GW_GATEWAY_CLI_PARSE_COMMAND_H_

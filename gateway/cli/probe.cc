@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <map>
 #include <vector>
 
@@ -149,11 +150,9 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
 }
 
 int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FILE* err) {
-  std::vector<std::pair<const char*, SerialSettings>> tries = {
-      {"115200 8N1", SerialSettings{115200, 8, Parity::kNone, 1}},
-      {"9600 7E1", SerialSettings{9600, 7, Parity::kEven, 1}},
-  };
-  for (const auto& [label, settings] : tries) {
+  for (const SerialSettings& settings : {kSerialDsmr4, kSerialDsmr2}) {
+    const std::string text = SerialSettingsString(settings);
+    const char* label = text.c_str();
     std::fprintf(err, "probe %s: trying %s for up to %d ms\n", device.c_str(), label, timeout_ms);
     std::string open_err;
     ProbeResult r = ProbeOnce(device, settings, timeout_ms, &open_err);
@@ -178,7 +177,9 @@ int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FIL
       return 0;
     }
   }
-  std::fprintf(err, "probe %s: no valid telegram at 115200 8N1 or 9600 7E1\n", device.c_str());
+  std::fprintf(err, "probe %s: no valid telegram at %s or %s\n", device.c_str(),
+               SerialSettingsString(kSerialDsmr4).c_str(),
+               SerialSettingsString(kSerialDsmr2).c_str());
   return 1;
 }
 

@@ -14,7 +14,10 @@
 #include <memory>
 
 #include "config/config.h"
+#include "gateway/loop/signal_watcher.h"
 #include "gateway/loop/uv_handle.h"
+#include "gateway/loop/uv_loop.h"
+#include "gateway/loop/uv_request.h"
 #include "gateway/loop/wall_clock.h"
 #include "gateway/sim/simulator.h"
 
@@ -76,16 +79,12 @@ class SimulateRun {
     uint64_t interval = options_.rate_hz > 0 ? static_cast<uint64_t>(1000.0 / options_.rate_hz)
                                              : static_cast<uint64_t>(sim_->interval_ms());
     uv_timer_start(timer_.get(), OnTick, 0, interval > 0 ? interval : 1);
-    sigint_.Init(uv_signal_init, loop_, this);
-    sigterm_.Init(uv_signal_init, loop_, this);
-    uv_signal_start(sigint_.get(), OnSignal, SIGINT);
-    uv_signal_start(sigterm_.get(), OnSignal, SIGTERM);
+    signals_.Start(loop_, this, OnStopSignal);
   }
 
   void Stop() {
     timer_.Reset();
-    sigint_.Reset();
-    sigterm_.Reset();
+    signals_.Reset();
     clients_.clear();
     server_.Reset();
   }
@@ -136,18 +135,16 @@ class SimulateRun {
     for (auto& c : clients_) {
       uv_stream_t* s = reinterpret_cast<uv_stream_t*>(c.get());
       if (uv_stream_get_write_queue_size(s) > kClientQueueBytes) continue;
-      auto* req = new WriteReq{{}, bytes};
       uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes->data()), bytes->size());
-      if (uv_write(&req->req, s, &buf, 1, OnWrite) != 0) delete req;
+      WriteReq::Start(WriteReq::Make(bytes),
+                      [&](uv_write_t* req) { return uv_write(req, s, &buf, 1, OnWrite); });
     }
     if (options_.count > 0 && ++sent_ >= options_.count) Stop();
   }
 
-  struct WriteReq {
-    uv_write_t req;
-    std::shared_ptr<const std::string> bytes;
-  };
-  static void OnWrite(uv_write_t* req, int) { delete reinterpret_cast<WriteReq*>(req); }
+  // Each write holds a reference to the one shared telegram until it is done.
+  using WriteReq = UvRequest<uv_write_t, std::shared_ptr<const std::string>>;
+  static void OnWrite(uv_write_t* req, int) { WriteReq::Adopt(req); }  // frees it
 
   static void OnConnection(uv_stream_t* server, int status) {
     auto* self = static_cast<SimulateRun*>(server->data);
@@ -170,10 +167,7 @@ class SimulateRun {
     });
   }
 
-  static void OnSignal(uv_signal_t* s, int) {
-    auto* self = static_cast<SimulateRun*>(s->data);
-    if (self != nullptr) self->Stop();
-  }
+  static void OnStopSignal(void* self, int) { static_cast<SimulateRun*>(self)->Stop(); }
 
   uv_loop_t* loop_;
   SimulateOptions options_;
@@ -183,7 +177,7 @@ class SimulateRun {
   std::string link_;
   uint64_t sent_ = 0;
   UvHandle<uv_timer_t> timer_;
-  UvHandle<uv_signal_t> sigint_, sigterm_;
+  SignalWatcher signals_;
   UvHandle<uv_tcp_t> server_;
   std::list<UvHandle<uv_tcp_t>> clients_;
 };
@@ -197,21 +191,19 @@ int RunSimulate(const SimulateOptions& options) {
     std::fprintf(stderr, "simulate: %s\n", err.c_str());
     return 2;
   }
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+  UvLoop loop;
   int rc = 0;
   {
-    SimulateRun run(&loop, options, std::move(sim));
+    SimulateRun run(loop.get(), options, std::move(sim));
     if (!run.Open(&err)) {
       std::fprintf(stderr, "simulate: %s\n", err.c_str());
       rc = 1;
     } else {
       run.Start();
-      uv_run(&loop, UV_RUN_DEFAULT);
+      loop.Run();
     }
   }
-  uv_run(&loop, UV_RUN_DEFAULT);
-  if (uv_loop_close(&loop) != 0) {
+  if (!loop.Close()) {
     std::fprintf(stderr, "simulate: handles left open at exit\n");
     rc = 1;
   }

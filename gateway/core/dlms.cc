@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "gateway/base/hex.h"
+
 namespace p1 {
 namespace {
 
@@ -65,13 +67,6 @@ constexpr size_t kTitleLength = 8;
 constexpr size_t kTagLength = 12;
 constexpr size_t kIvLength = 12;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 const uint8_t* U8(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
 // AAD = security byte || authentication key; empty_aad selects the variant
@@ -85,18 +80,6 @@ size_t BuildAad(uint8_t security, const AesKey* aad_key, bool empty_aad, uint8_t
 }
 
 }  // namespace
-
-std::optional<AesKey> ParseAesKey(std::string_view hex) {
-  if (hex.size() != 32) return std::nullopt;
-  AesKey key{};
-  for (size_t i = 0; i < key.size(); ++i) {
-    const int hi = HexValue(hex[2 * i]);
-    const int lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    key[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return key;
-}
 
 GloParse ParseGloHeader(std::string_view bytes, size_t max_size, GloFrameHeader* out) {
   const uint8_t* b = U8(bytes);
@@ -169,8 +152,7 @@ bool GloCipher::Run(bool encrypt, const AesKey& key, const uint8_t* iv, std::str
   if (c.init(ctx_, cipher_, nullptr, nullptr, nullptr, enc) != 1) return false;
   if (c.ctrl(ctx_, EVP_CTRL_GCM_SET_IVLEN, kIvLength, nullptr) != 1) return false;
   if (c.init(ctx_, nullptr, nullptr, key.data(), iv, enc) != 1) return false;
-  if (!aad.empty() &&
-      c.update(ctx_, nullptr, &outl, U8(aad), static_cast<int>(aad.size())) != 1) {
+  if (!aad.empty() && c.update(ctx_, nullptr, &outl, U8(aad), static_cast<int>(aad.size())) != 1) {
     return false;
   }
   if (len > 0 && c.update(ctx_, out, &outl, in, static_cast<int>(len)) != 1) return false;

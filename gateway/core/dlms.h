@@ -11,23 +11,20 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/base/aes_key.h"
+
 struct evp_cipher_ctx_st;
 struct evp_cipher_st;
 
 namespace p1 {
 
-using AesKey = std::array<uint8_t, 16>;
-
-// Parses 32 hex digits (either case). Returns nullopt otherwise.
-std::optional<AesKey> ParseAesKey(std::string_view hex);
-
 struct GloFrameHeader {
   std::string_view system_title;  // 8 bytes
   uint8_t security = 0;           // 0x30 or 0x20
   uint32_t frame_counter = 0;
-  size_t payload_offset = 0;      // ciphertext start within the frame
-  size_t payload_length = 0;      // ciphertext length (tag excluded)
-  size_t total_length = 0;        // whole frame including tag
+  size_t payload_offset = 0;  // ciphertext start within the frame
+  size_t payload_length = 0;  // ciphertext length (tag excluded)
+  size_t total_length = 0;    // whole frame including tag
 };
 
 enum class GloParse { kOk, kNeedMore, kInvalid };

@@ -1,22 +1,21 @@
 #include "gateway/core/dsmr_time.h"
 
+#include <chrono>
+
 #include "gateway/core/parser.h"
 
 namespace p1 {
 namespace {
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+namespace chr = std::chrono;
 
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
+constexpr int64_t kDaySeconds = 86400;
 
 // Unix time of 01:00 UTC on the last Sunday of month m: the EU switch moment.
 int64_t LastSundayAt0100Utc(int y, int m) {
-  int64_t days = DaysFromCivil(y, m, DaysInMonth(y, m));
-  int64_t weekday = ((days % 7) + 7 + 4) % 7;  // 1970-01-01 was a Thursday; 0 = Sunday
-  return (days - weekday) * 86400 + 3600;
+  const chr::sys_days sunday{chr::year{y} / chr::month(static_cast<unsigned>(m)) /
+                             chr::Sunday[chr::last]};
+  return sunday.time_since_epoch().count() * kDaySeconds + 3600;
 }
 
 // Two ASCII digits at s[i], s[i+1]; -1 if either is not a digit.
@@ -29,23 +28,25 @@ int TwoDigits(std::string_view s, size_t i) {
 }  // namespace
 
 int64_t DaysFromCivil(int year, int month, int day) {
-  // Howard Hinnant's days_from_civil: eras of 400 years, March-based years.
-  int y = year - (month <= 2 ? 1 : 0);
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return int64_t{era} * 146097 + doe - 719468;
+  // A day past the month's end counts on into the next (C++20 defines
+  // sys_days of y/m/d as y/m/1 + (d - 1) for a valid year and month).
+  const chr::year_month_day ymd{chr::year{year}, chr::month(static_cast<unsigned>(month)),
+                                chr::day(static_cast<unsigned>(day))};
+  return chr::sys_days{ymd}.time_since_epoch().count();
 }
 
 bool ResolveCetTime(int year, int month, int day, int hour, int minute, int second, char suffix,
                     Timestamp* out) {
   *out = Timestamp{};
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour < 0 ||
-      hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || second < 0 || second > 59) {
     return false;
   }
-  int64_t local = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  const chr::year_month_day ymd{chr::year{year}, chr::month(static_cast<unsigned>(month)),
+                                chr::day(static_cast<unsigned>(day))};
+  if (!ymd.ok()) return false;  // e.g. 31 April, 29 February of a common year
+  int64_t local = chr::sys_days{ymd}.time_since_epoch().count() * kDaySeconds + hour * 3600 +
+                  minute * 60 + second;
   int offset_minutes;
   if (suffix == 'S' || suffix == 's') {
     offset_minutes = 120;

@@ -1,6 +1,7 @@
 // Local-time helpers for DSMR timestamps: Dutch/Belgian meters send local
-// wall-clock time (CET/CEST). Pure arithmetic: no TZ database, no timegm, no
-// process-wide state, so results never depend on the host's time zone.
+// wall-clock time (CET/CEST). Pure arithmetic on std::chrono's calendar: no
+// TZ database, no timegm, no process-wide state, so results never depend on
+// the host's time zone.
 #ifndef P1GW_GATEWAY_CORE_DSMR_TIME_H_
 #define P1GW_GATEWAY_CORE_DSMR_TIME_H_
 
@@ -11,7 +12,8 @@
 
 namespace p1 {
 
-// Days since 1970-01-01 of the proleptic Gregorian date y-m-d.
+// Days since 1970-01-01 of the proleptic Gregorian date y-m-d (month 1..12,
+// year within std::chrono::year's range), via std::chrono's calendar.
 int64_t DaysFromCivil(int year, int month, int day);
 
 // Resolves a CET/CEST wall-clock time to UTC. suffix 'S' -> +02:00, 'W' ->

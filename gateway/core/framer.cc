@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "gateway/base/hex.h"
 #include "gateway/core/crc16.h"
 
 namespace p1 {
@@ -12,13 +13,6 @@ namespace {
 constexpr char kStart = '/';
 constexpr char kEnd = '!';
 constexpr unsigned char kGloTag = 0xDB;
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 CrcStatus CrcResult(uint8_t digits, uint16_t sent, uint16_t computed) {
   if (digits == 0) return CrcStatus::kAbsent;

@@ -3,10 +3,11 @@
 #include <charconv>
 #include <cmath>
 
+#include "gateway/base/hex.h"
+
 namespace p1 {
 
 void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
@@ -31,8 +32,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
         default:
           if (c < 0x20 || c == 0x7f) {
             out->append("\\u00");
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 15]);
+            AppendHexByte(out, c);
           } else {
             out->push_back(static_cast<char>(c));
           }

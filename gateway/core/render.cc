@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "gateway/base/hex.h"
 #include "gateway/core/json.h"
 
 namespace p1 {
@@ -161,13 +162,6 @@ void AppendMbus(std::string* out, const MbusDevice& d) {
   out->push_back('}');
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Text form of a value for RenderText: the same normalised digits as JSON.
 std::string NumberText(std::string_view text, double fallback, std::string_view unit) {
   std::string s;
@@ -265,10 +259,11 @@ bool DecodeHexText(std::string_view hex, std::string* out) {
   }
   size_t hex_digits = 0, breaks = 0;
   for (char c : hex) {
-    hex_digits += HexDigit(c) >= 0;
+    hex_digits += IsHexDigit(c);
     breaks += c == '\r' || c == '\n';
   }
-  if (high != -1 || out->empty() || hex_digits + breaks != hex.size() || out->size() * 2 != hex_digits) {
+  if (high != -1 || out->empty() || hex_digits + breaks != hex.size() ||
+      out->size() * 2 != hex_digits) {
     out->clear();
     return false;
   }
@@ -316,7 +311,8 @@ std::string RenderText(const Reading& r) {
       AppendPrintable(&out, d.equipment_id);
     }
     if (d.has_value) {
-      out.append(", " + NumberText(d.number_text, d.value, d.unit) + " at " + TimeText(d.timestamp));
+      out.append(", " + NumberText(d.number_text, d.value, d.unit) + " at " +
+                 TimeText(d.timestamp));
     }
     out.push_back('\n');
   }

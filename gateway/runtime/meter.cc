@@ -13,7 +13,8 @@ namespace {
 // Variants whose spec has no CRC line ("!" alone). Every other meter sends
 // one, so a frame without it is line noise. "auto" learns it from the meter.
 bool CrcOptional(const std::string& preset) {
-  return preset == "dsmr2" || preset == "dsmr3" || preset == "q3d" || preset == "auto";
+  const SerialPreset* p = FindSerialPreset(preset);
+  return p != nullptr && p->crc_optional;
 }
 
 FramerOptions MakeFramerOptions(const MeterConfig& c) {
@@ -72,8 +73,7 @@ void Meter::Run() {
 void Meter::ToggleAutoSettings() {
   // config_ stays as configured so a reload still sees an unchanged meter.
   SerialSettings& s = auto_settings_;
-  s = s.baud == 115200 ? SerialSettings{9600, 7, Parity::kEven, 1}
-                       : SerialSettings{115200, 8, Parity::kNone, 1};
+  s = s.baud == kSerialDsmr4.baud ? kSerialDsmr2 : kSerialDsmr4;
   spdlog::info("meter {}: auto: trying {}", config_.name, SerialSettingsString(s));
   framer_.Reset();
   if (source_) source_->Reconfigure(s);

@@ -14,17 +14,28 @@ namespace {
 
 speed_t BaudConstant(int baud) {
   switch (baud) {
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    default: return 0;
+    case 1200:
+      return B1200;
+    case 2400:
+      return B2400;
+    case 4800:
+      return B4800;
+    case 9600:
+      return B9600;
+    case 19200:
+      return B19200;
+    case 38400:
+      return B38400;
+    case 57600:
+      return B57600;
+    case 115200:
+      return B115200;
+    case 230400:
+      return B230400;
+    case 460800:
+      return B460800;
+    default:
+      return 0;
   }
 }
 
@@ -115,12 +126,6 @@ int OpenLibserialport(const std::string& path, const SerialSettings& s, sp_port*
 
 }  // namespace
 
-std::string SerialSettingsString(const SerialSettings& s) {
-  char parity = s.parity == Parity::kNone ? 'N' : s.parity == Parity::kEven ? 'E' : 'O';
-  return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + parity +
-         std::to_string(s.stop_bits);
-}
-
 int OpenSerial(const std::string& path, const SerialSettings& settings, sp_port** port,
                std::string* err) {
   *port = nullptr;
@@ -162,7 +167,9 @@ SerialSource::~SerialSource() {
 
 std::string SerialSource::Describe() const {
   return "serial " + path_ + " " + SerialSettingsString(settings_) +
-         (fd_ < 0 ? "" : via_termios_ ? " (termios)" : " (libserialport)");
+         (fd_ < 0        ? ""
+          : via_termios_ ? " (termios)"
+                         : " (libserialport)");
 }
 
 void SerialSource::Start() {

@@ -22,7 +22,6 @@ namespace p1 {
 int OpenSerial(const std::string& path, const SerialSettings& settings, sp_port** port,
                std::string* err);
 void CloseSerial(int fd, sp_port* port);
-std::string SerialSettingsString(const SerialSettings& s);  // "115200 8N1"
 
 class SerialSource : public Source {
  public:

@@ -28,21 +28,14 @@ std::string AddressText(const sockaddr_storage& ss) {
 
 }  // namespace
 
-// A pending DNS request cannot be cancelled synchronously; it carries a back
-// pointer that the source clears when it goes away.
-struct TcpSource::Resolve {
-  uv_getaddrinfo_t req;
-  TcpSource* owner;
-};
-
 TcpSource::TcpSource(uv_loop_t* loop, SocketAddress address, Millis silence,
                      SourceListener* listener)
     : loop_(loop), address_(std::move(address)), silence_(silence), listener_(listener) {}
 
 TcpSource::~TcpSource() {
   if (resolving_ != nullptr) {
-    resolving_->owner = nullptr;
-    uv_cancel(reinterpret_cast<uv_req_t*>(&resolving_->req));
+    resolving_->extra() = nullptr;
+    uv_cancel(reinterpret_cast<uv_req_t*>(resolving_->get()));
   }
   tcp_.Reset();
   timer_.Reset();
@@ -58,24 +51,25 @@ void TcpSource::Start() {
 }
 
 void TcpSource::BeginResolve() {
-  auto* r = new Resolve{{}, this};
+  auto r = Resolve::Make(this);
+  Resolve* pending = r.get();
   struct addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   std::string port = std::to_string(address_.port);
-  int rc = uv_getaddrinfo(loop_, &r->req, OnResolved, address_.host.c_str(), port.c_str(), &hints);
+  int rc = Resolve::Start(std::move(r), [&](uv_getaddrinfo_t* req) {
+    return uv_getaddrinfo(loop_, req, OnResolved, address_.host.c_str(), port.c_str(), &hints);
+  });
   if (rc != 0) {
-    delete r;
     Fail(std::string("resolve: ") + uv_strerror(rc));
     return;
   }
-  resolving_ = r;
+  resolving_ = pending;
 }
 
 void TcpSource::OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* res) {
-  auto* r = reinterpret_cast<Resolve*>(req);
-  TcpSource* self = r->owner;
-  delete r;
+  const Resolve::Ptr request = Resolve::Adopt(req);
+  TcpSource* self = request->extra();
   if (self == nullptr) {
     uv_freeaddrinfo(res);
     return;
@@ -102,10 +96,10 @@ void TcpSource::OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* r
 void TcpSource::ConnectNext() {
   int rc = tcp_.Init(uv_tcp_init, loop_, this);
   if (rc == 0) {
-    auto* connect = new uv_connect_t;
-    rc = uv_tcp_connect(connect, tcp_.get(), reinterpret_cast<const sockaddr*>(&addresses_[next_]),
-                        OnConnect);
-    if (rc != 0) delete connect;
+    rc = Connect::Start(Connect::Make(), [&](uv_connect_t* req) {
+      return uv_tcp_connect(req, tcp_.get(), reinterpret_cast<const sockaddr*>(&addresses_[next_]),
+                            OnConnect);
+    });
   }
   if (rc != 0) {
     ConnectFailed(std::string("connect: ") + uv_strerror(rc));
@@ -128,8 +122,8 @@ void TcpSource::ConnectFailed(const std::string& reason) {
 void TcpSource::OnConnect(uv_connect_t* req, int status) {
   // The stream's data is nulled when the source resets the handle; a closed
   // handle reports UV_ECANCELED here.
+  const Connect::Ptr request = Connect::Adopt(req);
   auto* self = static_cast<TcpSource*>(req->handle->data);
-  delete req;
   if (self == nullptr) return;
   if (status != 0) {
     self->ConnectFailed(std::string("connect ") + self->address_.ToString() + ": " +

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "gateway/loop/uv_handle.h"
+#include "gateway/loop/uv_request.h"
 #include "gateway/runtime/source.h"
 
 namespace p1 {
@@ -28,7 +29,10 @@ class TcpSource : public Source {
   std::string Describe() const override;
 
  private:
-  struct Resolve;  // uv_getaddrinfo_t that may outlive us
+  // A pending DNS request cannot be cancelled synchronously; it carries a
+  // back pointer that the source clears when it goes away.
+  using Resolve = UvRequest<uv_getaddrinfo_t, TcpSource*>;
+  using Connect = UvRequest<uv_connect_t>;
   static void OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* res);
   static void OnConnect(uv_connect_t* req, int status);
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -48,12 +52,12 @@ class TcpSource : public Source {
   Millis silence_;
   SourceListener* listener_;
   UvHandle<uv_tcp_t> tcp_;
-  UvHandle<uv_timer_t> timer_;    // retry backoff and connect timeout
+  UvHandle<uv_timer_t> timer_;  // retry backoff and connect timeout
   UvHandle<uv_timer_t> silence_timer_;
   Backoff backoff_;
   Resolve* resolving_ = nullptr;
   std::vector<sockaddr_storage> addresses_;  // from the last resolve
-  size_t next_ = 0;                           // index into addresses_
+  size_t next_ = 0;                          // index into addresses_
   std::string last_error_;
   bool connected_ = false;
   bool reported_down_ = false;

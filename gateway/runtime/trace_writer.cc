@@ -8,20 +8,11 @@
 
 namespace p1 {
 
-// A write request owns its bytes and, once orphaned by the writer's
-// destruction, the fd as well.
-struct TraceWriter::Write {
-  uv_fs_t req;
-  std::string bytes;
-  TraceWriter* owner;
-  int fd;
-};
-
 TraceWriter::TraceWriter(uv_loop_t* loop) : loop_(loop) {}
 
 TraceWriter::~TraceWriter() {
   if (in_flight_ != nullptr) {
-    in_flight_->owner = nullptr;  // the callback closes the fd
+    in_flight_->extra().owner = nullptr;  // the callback closes the fd
   } else if (fd_ >= 0) {
     close(fd_);
   }
@@ -49,29 +40,32 @@ void TraceWriter::Append(std::string_view bytes) {
 
 void TraceWriter::Flush() {
   if (pending_.empty()) return;
-  auto* w = new Write{{}, std::move(pending_), this, fd_};
+  auto w = Write::Make(WriteState{std::move(pending_), this, fd_});
   pending_.clear();
-  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
-  if (uv_fs_write(loop_, &w->req, fd_, &buf, 1, -1, OnWrite) != 0) {
-    dropped_ += w->bytes.size();
-    delete w;
+  Write* pending = w.get();
+  std::string& bytes = w->extra().bytes;
+  const size_t size = bytes.size();
+  uv_buf_t buf = uv_buf_init(bytes.data(), static_cast<unsigned>(size));
+  if (Write::Start(std::move(w), [&](uv_fs_t* req) {
+        return uv_fs_write(loop_, req, fd_, &buf, 1, -1, OnWrite);
+      }) != 0) {
+    dropped_ += size;
     return;
   }
-  in_flight_ = w;
+  in_flight_ = pending;
 }
 
 void TraceWriter::OnWrite(uv_fs_t* req) {
-  auto* w = reinterpret_cast<Write*>(req);
-  TraceWriter* self = w->owner;
-  uv_fs_req_cleanup(req);
+  const Write::Ptr w = Write::Adopt(req);
+  const WriteState& state = w->extra();
+  TraceWriter* self = state.owner;
   if (self == nullptr) {
-    close(w->fd);
+    close(state.fd);
   } else {
-    if (req->result < 0) self->dropped_ += w->bytes.size();
+    if (req->result < 0) self->dropped_ += state.bytes.size();
     self->in_flight_ = nullptr;
     self->Flush();
   }
-  delete w;
 }
 
 }  // namespace p1

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/loop/uv_request.h"
+
 namespace p1 {
 
 class TraceWriter {
@@ -25,7 +27,14 @@ class TraceWriter {
   uint64_t dropped_bytes() const { return dropped_; }
 
  private:
-  struct Write;
+  // A write request owns its bytes and, once orphaned by the writer's
+  // destruction, the fd as well.
+  struct WriteState {
+    std::string bytes;
+    TraceWriter* owner;
+    int fd;
+  };
+  using Write = UvRequest<uv_fs_t, WriteState>;
   static void OnWrite(uv_fs_t* req);
   void Flush();
 

@@ -1,29 +1,24 @@
 #include "gateway/sim/sim_clock.h"
 
+#include <chrono>
 #include <cstdio>
 
 #include "gateway/core/dsmr_time.h"
 
-namespace p1::sim {
+namespace p1 {
 namespace {
+
+namespace chr = std::chrono;
 
 constexpr int64_t kDay = 86400;
 
-// Howard Hinnant's civil_from_days (public domain algorithm).
-void CivilFromDays(int64_t z, int* y, int* m, int* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *y = static_cast<int>(yoe + era * 400 + (*m <= 2 ? 1 : 0));
-}
+chr::sys_days SysDays(int64_t days) { return chr::sys_days{chr::days{days}}; }
 
-int Weekday(int64_t days) {
-  return static_cast<int>(days >= -4 ? (days + 4) % 7 : (days + 5) % 7 + 6);
+void CivilFromDays(int64_t days, int* y, int* m, int* d) {
+  const chr::year_month_day ymd{SysDays(days)};
+  *y = static_cast<int>(ymd.year());
+  *m = static_cast<int>(static_cast<unsigned>(ymd.month()));
+  *d = static_cast<int>(static_cast<unsigned>(ymd.day()));
 }
 
 }  // namespace
@@ -58,7 +53,7 @@ LocalTime ToLocal(int64_t unix_s) {
   t.hour = static_cast<int>(secs / 3600);
   t.minute = static_cast<int>(secs / 60 % 60);
   t.second = static_cast<int>(secs % 60);
-  t.weekday = Weekday(days);
+  t.weekday = static_cast<int>(chr::weekday{SysDays(days)}.c_encoding());
   t.day_of_year = static_cast<int>(days - DaysFromCivil(t.year, 1, 1));
   return t;
 }
@@ -78,4 +73,4 @@ std::string DsmrTimestamp(const LocalTime& t, bool suffix) {
   return out;
 }
 
-}  // namespace p1::sim
+}  // namespace p1

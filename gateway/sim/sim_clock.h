@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace p1::sim {
+namespace p1 {
 
 struct LocalTime {
   int year = 1970, month = 1, day = 1;  // month 1..12, day 1..31
@@ -30,6 +30,6 @@ inline std::string DsmrTimestamp(int64_t unix_s, bool suffix = true) {
   return DsmrTimestamp(ToLocal(unix_s), suffix);
 }
 
-}  // namespace p1::sim
+}  // namespace p1
 
 #endif  // P1GW_GATEWAY_SIM_SIM_CLOCK_H_

@@ -5,9 +5,10 @@
 #include <cstdio>
 #include <initializer_list>
 
+#include "gateway/base/hex.h"
 #include "gateway/core/crc16.h"
 
-namespace p1::sim {
+namespace p1 {
 namespace {
 
 constexpr int64_t kS = 1000;
@@ -52,15 +53,7 @@ std::string Count(uint64_t v, int digits) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-std::string Hex(std::string_view ascii) {
-  static const char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : ascii) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
+std::string Hex(std::string_view ascii) { return ToHex(ascii, /*upper=*/true); }
 
 std::string Digits(Rng* rng, int n) {
   std::string s;
@@ -431,4 +424,4 @@ std::string FormatTelegram(Variant v, const MeterState& s, Identity* id) {
   return {};
 }
 
-}  // namespace p1::sim
+}  // namespace p1

@@ -10,7 +10,7 @@
 
 #include "gateway/sim/sim_model.h"
 
-namespace p1::sim {
+namespace p1 {
 
 enum class Variant : uint8_t { kDsmr2, kDsmr3, kDsmr4, kDsmr5, kBe, kLu, kSe, kQ3d, kAt };
 
@@ -38,6 +38,6 @@ Identity MakeIdentity(Variant v, Rng* rng);
 // also the gateway's counter line after '!'. Increments id->gateway_counter.
 std::string FormatTelegram(Variant v, const MeterState& s, Identity* id);
 
-}  // namespace p1::sim
+}  // namespace p1
 
 #endif  // P1GW_GATEWAY_SIM_SIM_FORMAT_H_

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace p1::sim {
+namespace p1 {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -266,4 +266,4 @@ void Model::UpdateInstant(int64_t unix_ms, double dt_s) {
   }
 }
 
-}  // namespace p1::sim
+}  // namespace p1

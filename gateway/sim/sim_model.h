@@ -10,7 +10,7 @@
 
 #include "gateway/sim/sim_clock.h"
 
-namespace p1::sim {
+namespace p1 {
 
 // splitmix64: tiny, portable (unlike std:: distributions), good enough here.
 class Rng {
@@ -122,6 +122,6 @@ class Model {
   int peak_month_ = 0;           // year * 12 + month - 1 of the month the peak belongs to
 };
 
-}  // namespace p1::sim
+}  // namespace p1
 
 #endif  // P1GW_GATEWAY_SIM_SIM_MODEL_H_

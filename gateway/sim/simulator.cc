@@ -6,7 +6,7 @@ std::unique_ptr<Simulator> Simulator::Create(std::string_view variant, uint64_t 
                                              const std::optional<AesKey>& key,
                                              const std::optional<AesKey>& aad_key,
                                              std::string* err) {
-  const sim::VariantInfo* info = sim::FindVariant(variant);
+  const VariantInfo* info = FindVariant(variant);
   if (info == nullptr) {
     *err = "unknown simulated meter '" + std::string(variant) +
            "' (expected dsmr2, dsmr3, dsmr4, dsmr5, be, lu, se, q3d or at)";
@@ -27,13 +27,13 @@ std::unique_ptr<Simulator> Simulator::Create(std::string_view variant, uint64_t 
   return sim;
 }
 
-bool Simulator::IsVariant(std::string_view variant) { return sim::FindVariant(variant) != nullptr; }
+bool Simulator::IsVariant(std::string_view variant) { return FindVariant(variant) != nullptr; }
 
-Simulator::Simulator(const sim::VariantInfo& info, uint64_t seed)
+Simulator::Simulator(const VariantInfo& info, uint64_t seed)
     : info_(info), model_(info.model, seed) {
   // A separate stream for the static identity, so it does not shift the model's draws.
-  sim::Rng rng(seed ^ 0x5AD0C0FFEE1D0000ULL);
-  identity_ = sim::MakeIdentity(info.variant, &rng);
+  Rng rng(seed ^ 0x5AD0C0FFEE1D0000ULL);
+  identity_ = MakeIdentity(info.variant, &rng);
   system_title_ = "SAGgp";
   for (int i = 0; i < 3; ++i) system_title_ += static_cast<char>(rng.Int(0, 255));
   frame_counter_ = static_cast<uint32_t>(rng.Int(1, 0x00FFFFFF));
@@ -41,7 +41,7 @@ Simulator::Simulator(const sim::VariantInfo& info, uint64_t seed)
 
 std::string Simulator::Next(int64_t unix_ms) {
   model_.Advance(unix_ms);
-  std::string text = sim::FormatTelegram(info_.variant, model_.state(), &identity_);
+  std::string text = FormatTelegram(info_.variant, model_.state(), &identity_);
   if (!key_) return text;
   const AesKey* aad = aad_key_ ? &*aad_key_ : nullptr;
   std::string frame;

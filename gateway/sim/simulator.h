@@ -39,15 +39,15 @@ class Simulator {
   std::string Next(int64_t unix_ms);
 
   // The model state behind the last telegram (for tests and diagnostics).
-  const sim::MeterState& state() const { return model_.state(); }
+  const MeterState& state() const { return model_.state(); }
   uint32_t frame_counter() const { return frame_counter_; }
 
  private:
-  Simulator(const sim::VariantInfo& info, uint64_t seed);
+  Simulator(const VariantInfo& info, uint64_t seed);
 
-  const sim::VariantInfo& info_;
-  sim::Model model_;
-  sim::Identity identity_;
+  const VariantInfo& info_;
+  Model model_;
+  Identity identity_;
   std::optional<AesKey> key_, aad_key_;
   std::string system_title_;  // 8 bytes: "SAGgp" + 3 bytes of the serial
   uint32_t frame_counter_ = 0;

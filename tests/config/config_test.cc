@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "gateway/base/reserved_labels.h"
 #include "tests/config/config_test_util.h"
 
 namespace p1 {
@@ -372,6 +373,20 @@ TEST_CASE("every config error names file, line, column and the problem") {
     CHECK_THAT(err, Catch::Matchers::StartsWith(c.expected));
     CHECK(err.find('\n') == std::string::npos);
   }
+}
+
+TEST_CASE("every label the exporter reserves is a one-line config error, others pass") {
+  const std::string sim = "[[meters]]\nname = \"home\"\nsimulate = \"dsmr5\"\n";
+  for (std::string_view name : kReservedLabels) {
+    INFO(name);
+    const std::string err = ErrorOf(sim + "labels = { " + std::string(name) + " = \"x\" }\n");
+    CHECK(err == "t.toml:4:12: label '" + std::string(name) +
+                     "' is reserved for the gateway's own labels");
+  }
+  // Names close to reserved ones are ordinary static labels.
+  GatewayConfig c =
+      Parse(sim + "labels = { meter_site = \"a\", Phase = \"b\", tariffs = \"c\" }\n");
+  CHECK(c.meters[0].labels.size() == 3);
 }
 
 TEST_CASE("listeners on different addresses or families do not clash") {

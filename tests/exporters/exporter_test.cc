@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "config/parse_util.h"
+#include "gateway/base/reserved_labels.h"
 #include "exporters/metrics/metrics_renderer.h"
 #include "exporters/prometheus_exporter.h"
 #include "tests/exporters/exporter_test_util.h"
@@ -28,8 +28,8 @@ std::string TelegramText(int k) {
 
 TEST_CASE("each render shows the meters the source gives at that moment") {
   std::vector<MeterSnapshotPtr> meters = {
-      test::MakeSnapshot("a", test::TelegramFromText(TelegramText(1), kT0)),
-      test::MakeSnapshot("b", test::TelegramFromText(TelegramText(2), kT0))};
+      testing::MakeSnapshot("a", testing::TelegramFromText(TelegramText(1), kT0)),
+      testing::MakeSnapshot("b", testing::TelegramFromText(TelegramText(2), kT0))};
   int asked = 0;
   PrometheusExporter exp("9.9.9", [&] {
     ++asked;
@@ -41,7 +41,7 @@ TEST_CASE("each render shows the meters the source gives at that moment") {
   CHECK(text.find("dsmr_power_imported_watts{meter=\"b\"} 2000") != std::string::npos);
   CHECK(text.find("p1gateway_build_info{version=\"9.9.9\"} 1") != std::string::npos);
 
-  meters[0] = test::MakeSnapshot("a", test::TelegramFromText(TelegramText(3), kT0));
+  meters[0] = testing::MakeSnapshot("a", testing::TelegramFromText(TelegramText(3), kT0));
   text = exp.Render(kT0);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 3000") != std::string::npos);
   CHECK(text.find("dsmr_power_imported_watts{meter=\"a\"} 1000") == std::string::npos);
@@ -74,7 +74,7 @@ TEST_CASE("every label the exporter renders is one the config refuses as a stati
         "node-dsmr-parser__other__sagemcom-xt211.txt",
         "dsmr_parser__hu-eon__sagemcom-eon-hungary.txt"}) {
     auto s = std::const_pointer_cast<MeterSnapshot>(
-        test::MakeSnapshot("m" + std::to_string(meters.size()), test::LoadTelegram(file)));
+        testing::MakeSnapshot("m" + std::to_string(meters.size()), testing::LoadTelegram(file)));
     ListenerStats l;
     l.listener = "127.0.0.1:2001";
     l.protocol = "rfc2217";

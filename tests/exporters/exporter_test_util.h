@@ -3,6 +3,8 @@
 #ifndef P1GW_TESTS_EXPORTERS_EXPORTER_TEST_UTIL_H_
 #define P1GW_TESTS_EXPORTERS_EXPORTER_TEST_UTIL_H_
 
+#include <prometheus/metric_family.h>
+
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -12,14 +14,12 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/metric_family.h>
-
 #include "gateway/core/meter_snapshot.h"
 #include "gateway/core/parser.h"
 #include "gateway/core/telegram.h"
 #include "tests/support/corpus_files.h"
 
-namespace p1::test {
+namespace p1::testing {
 
 using testing::ReadCorpusFile;
 
@@ -56,7 +56,8 @@ inline MeterSnapshotPtr MakeSnapshot(const std::string& name, TelegramPtr t,
 
 // Value of the one series of `name` whose labels include all of `want`.
 // Nullopt when none matches; throws (fails the test) when several do.
-inline std::optional<double> Value(const std::vector<prometheus::MetricFamily>& fams, const std::string& name,
+inline std::optional<double> Value(const std::vector<prometheus::MetricFamily>& fams,
+                                   const std::string& name,
                                    const std::map<std::string, std::string>& want = {}) {
   std::optional<double> found;
   for (const auto& f : fams) {
@@ -75,7 +76,8 @@ inline std::optional<double> Value(const std::vector<prometheus::MetricFamily>& 
   return found;
 }
 
-inline size_t SeriesCount(const std::vector<prometheus::MetricFamily>& fams, const std::string& name) {
+inline size_t SeriesCount(const std::vector<prometheus::MetricFamily>& fams,
+                          const std::string& name) {
   for (const auto& f : fams) {
     if (f.name == name) return f.metric.size();
   }
@@ -107,7 +109,8 @@ inline double ExactJoules(std::string_view number_text, std::string_view unit) {
     if (decimals >= 0) ++decimals;
   }
   if (decimals < 0) decimals = 0;
-  int64_t per_unit = (unit == "Wh" || unit == "wh" || unit == "WH") ? 3600 : 3600000;  // J per Wh / kWh
+  int64_t per_unit =
+      (unit == "Wh" || unit == "wh" || unit == "WH") ? 3600 : 3600000;  // J per Wh / kWh
   for (int i = 0; i < decimals; ++i) {
     if (per_unit % 10 != 0) throw std::runtime_error("not an exact joule value");
     per_unit /= 10;
@@ -115,6 +118,6 @@ inline double ExactJoules(std::string_view number_text, std::string_view unit) {
   return static_cast<double>(mantissa * per_unit);
 }
 
-}  // namespace p1::test
+}  // namespace p1::testing
 
 #endif  // P1GW_TESTS_EXPORTERS_EXPORTER_TEST_UTIL_H_

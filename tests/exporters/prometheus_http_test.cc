@@ -11,9 +11,9 @@
 namespace p1 {
 namespace {
 
-using test::Client;
-using test::Fixture;
-using test::Inflate;
+using testing::Client;
+using testing::Fixture;
+using testing::Inflate;
 
 TEST_CASE(
     "HTTP: /metrics plain and gzip, / links to it, unknown paths 404, all on one connection") {
@@ -21,7 +21,7 @@ TEST_CASE(
   REQUIRE(f.listen_status == 0);
   PrometheusExporter exp("1.0", [] {
     return std::vector<MeterSnapshotPtr>{
-        test::MakeSnapshot("home", test::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt"))};
+        testing::MakeSnapshot("home", testing::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt"))};
   });
   exp.Register(f.server.get());
   Client c(&f.loop, f.port());

@@ -6,23 +6,45 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <cerrno>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "tests/proxy/proxy_test_util.h"
+#include "config/config.h"
+#include "gateway/core/telegram.h"
+#include "tests/support/corpus_files.h"
+#include "tests/support/loop_helpers.h"
+#include "tests/support/tcp_client.h"
 
 namespace p1 {
 namespace {
 
-using test::Client;
-using test::LoopFixture;
-using test::MakeListener;
-using test::MakeTelegram;
+using testing::Client;
+using testing::LoopFixture;
 
-std::vector<std::unique_ptr<Client>> ConnectMany(int n, uint16_t port, const char* host = "127.0.0.1") {
+TelegramPtr MakeTelegram(const std::string& text) {
+  auto t = std::make_shared<Telegram>();
+  t->raw = text;
+  t->plaintext = text;
+  t->crc = CrcStatus::kValid;
+  return t;
+}
+
+ListenerConfig MakeListener(ListenerProtocol protocol = ListenerProtocol::kRaw,
+                            Payload payload = Payload::kTelegrams, std::string host = "127.0.0.1") {
+  ListenerConfig c;
+  c.listen.host = std::move(host);
+  c.listen.port = 0;
+  c.protocol = protocol;
+  c.payload = payload;
+  c.max_clients = 200;
+  c.replay_last = false;
+  return c;
+}
+
+std::vector<std::unique_ptr<Client>> ConnectMany(int n, uint16_t port,
+                                                 const char* host = "127.0.0.1") {
   std::vector<std::unique_ptr<Client>> out;
   for (int i = 0; i < n; ++i) out.push_back(std::make_unique<Client>(port, host));
   return out;
@@ -38,11 +60,17 @@ bool PumpUntilAllHave(LoopFixture& f, std::vector<std::unique_ptr<Client>>& raw,
                       std::vector<std::unique_ptr<Client>>& telnet, size_t size) {
   return f.PumpUntil(
       [&] {
-        for (auto& c : raw) if (c->got().size() < size) return false;
-        for (auto& c : telnet) if (test::StripTelnet(c->got()).size() < size) return false;
+        for (auto& c : raw)
+          if (c->got().size() < size) return false;
+        for (auto& c : telnet)
+          if (testing::StripTelnet(c->got()).size() < size) return false;
         return true;
       },
-      5000, [&] { DrainAll(raw); DrainAll(telnet); });
+      5000,
+      [&] {
+        DrainAll(raw);
+        DrainAll(telnet);
+      });
 }
 
 // The hub lives in a unique_ptr so each test destroys it before the fixture
@@ -56,13 +84,15 @@ std::unique_ptr<Hub> StartHub(LoopFixture& f, std::vector<ListenerConfig> listen
 
 TEST_CASE("50 raw and 10 telnet clients receive all 100 telegrams byte-identical") {
   LoopFixture f;
-  auto hub = StartHub(f, {MakeListener(ListenerProtocol::kRaw), MakeListener(ListenerProtocol::kTelnet)});
+  auto hub =
+      StartHub(f, {MakeListener(ListenerProtocol::kRaw), MakeListener(ListenerProtocol::kTelnet)});
   const auto ports = hub->BoundPorts();
   auto raw = ConnectMany(50, ports[0]);
   auto telnet = ConnectMany(10, ports[1]);
-  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 50 && hub->Stats()[1].clients == 10; }));
+  REQUIRE(
+      f.PumpUntil([&] { return hub->Stats()[0].clients == 50 && hub->Stats()[1].clients == 10; }));
 
-  const auto corpus = test::CorpusTelegrams();
+  const auto corpus = testing::CorpusTelegrams();
   REQUIRE(corpus.size() >= 20);
   std::string expected;
   for (int i = 0; i < 100; ++i) {
@@ -74,7 +104,7 @@ TEST_CASE("50 raw and 10 telnet clients receive all 100 telegrams byte-identical
   for (auto& c : raw) CHECK(c->got() == expected);
   for (auto& c : telnet) {
     CHECK(c->got()[0] == '\xff');  // negotiation comes first
-    CHECK(test::StripTelnet(c->got()) == expected);
+    CHECK(testing::StripTelnet(c->got()) == expected);
   }
   const auto stats = hub->Stats();
   CHECK(stats[0].dropped_telegrams == 0);
@@ -92,9 +122,11 @@ TEST_CASE("bytes mode passes encrypted frames with 0xFF intact to raw and telnet
   auto raw = ConnectMany(5, ports[0]);
   auto telnet = ConnectMany(5, ports[1]);
   Client telegram_client(ports[2]);
-  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 5 && hub->Stats()[1].clients == 5 &&
-                                   hub->Stats()[2].clients == 1; }));
-  const auto frames = test::CorpusBinaryFrames();
+  REQUIRE(f.PumpUntil([&] {
+    return hub->Stats()[0].clients == 5 && hub->Stats()[1].clients == 5 &&
+           hub->Stats()[2].clients == 1;
+  }));
+  const auto frames = testing::CorpusBinaryFrames();
   std::string expected;
   for (int i = 0; i < 100; ++i) {
     const std::string& frame = frames[static_cast<size_t>(i) % frames.size()];
@@ -104,7 +136,7 @@ TEST_CASE("bytes mode passes encrypted frames with 0xFF intact to raw and telnet
   }
   REQUIRE(expected.find('\xff') != std::string::npos);
   for (auto& c : raw) CHECK(c->got() == expected);
-  for (auto& c : telnet) CHECK(test::StripTelnet(c->got()) == expected);
+  for (auto& c : telnet) CHECK(testing::StripTelnet(c->got()) == expected);
   // Byte chunks never reach a telegram listener.
   telegram_client.Drain();
   CHECK(telegram_client.got().empty());
@@ -120,7 +152,7 @@ TEST_CASE("a client that never reads loses only whole telegrams and does not del
   Client slow(port, "127.0.0.1", /*rcvbuf=*/2048);
   REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 6; }));
 
-  const auto corpus = test::CorpusTelegrams();
+  const auto corpus = testing::CorpusTelegrams();
   std::vector<std::string> sent;
   std::string expected;
   for (int i = 0; i < 300; ++i) {
@@ -129,7 +161,8 @@ TEST_CASE("a client that never reads loses only whole telegrams and does not del
     hub->OnTelegram(MakeTelegram(sent.back()));
     REQUIRE(f.PumpUntil(
         [&] {
-          for (auto& g : good) if (g->got().size() < expected.size()) return false;
+          for (auto& g : good)
+            if (g->got().size() < expected.size()) return false;
           return true;
         },
         5000, [&] { DrainAll(good); }));
@@ -142,11 +175,11 @@ TEST_CASE("a client that never reads loses only whole telegrams and does not del
   // Now the slow client reads everything that was queued for it.
   REQUIRE(f.PumpUntil(
       [&] {
-        const int whole = test::CountWholeTelegramsInOrder(slow.got(), sent);
+        const int whole = testing::CountWholeTelegramsInOrder(slow.got(), sent);
         return whole >= 0 && static_cast<uint64_t>(whole) + dropped == sent.size();
       },
       10000, [&] { slow.Drain(); }));
-  CHECK(test::CountWholeTelegramsInOrder(slow.got(), sent) > 0);
+  CHECK(testing::CountWholeTelegramsInOrder(slow.got(), sent) > 0);
   CHECK(hub->Stats()[0].dropped_telegrams == dropped);
 }
 
@@ -160,16 +193,17 @@ TEST_CASE("a stuck client is disconnected after stuck_timeout, others stay") {
   Client good(port);
   Client stuck(port, "127.0.0.1", 2048);
   REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 2; }));
-  const std::string text = test::CorpusTelegrams().front();
+  const std::string text = testing::CorpusTelegrams().front();
   size_t fed = 0;
   // Keep the meter talking until the stuck client is kicked.
-  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].kicked == 1; }, 10000, [&] {
-    if (fed < 2000) {
-      hub->OnTelegram(MakeTelegram(text));
-      ++fed;
-    }
-    good.Drain();
-  }));
+  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].kicked == 1; }, 10000,
+                      [&] {
+                        if (fed < 2000) {
+                          hub->OnTelegram(MakeTelegram(text));
+                          ++fed;
+                        }
+                        good.Drain();
+                      }));
   CHECK(hub->Stats()[0].clients == 1);
   REQUIRE(f.PumpUntil([&] { return good.got().size() == fed * text.size(); }, 5000,
                       [&] { good.Drain(); }));
@@ -184,11 +218,12 @@ TEST_CASE("100 simultaneous connects are all admitted and served") {
   auto clients = ConnectMany(100, hub->BoundPorts()[0]);
   for (auto& c : clients) REQUIRE(c->connected());
   REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 100; }));
-  const std::string text = test::CorpusTelegrams().front();
+  const std::string text = testing::CorpusTelegrams().front();
   hub->OnTelegram(MakeTelegram(text));
   REQUIRE(f.PumpUntil(
       [&] {
-        for (auto& c : clients) if (c->got().size() < text.size()) return false;
+        for (auto& c : clients)
+          if (c->got().size() < text.size()) return false;
         return true;
       },
       5000, [&] { DrainAll(clients); }));
@@ -204,7 +239,7 @@ TEST_CASE("max_clients rejects the extra client; kick_old drops the oldest inste
   kick.kick_old = true;
   auto hub = StartHub(f, {reject, kick});
   const auto ports = hub->BoundPorts();
-  const std::string text = test::CorpusTelegrams().front();
+  const std::string text = testing::CorpusTelegrams().front();
 
   Client r1(ports[0]), r2(ports[0]);
   REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 2; }));
@@ -227,7 +262,10 @@ TEST_CASE("max_clients rejects the extra client; kick_old drops the oldest inste
         return r1.got() == text && r2.got() == text && k2.got() == text && k3.got() == text &&
                k1.eof();
       },
-      5000, [&] { for (Client* c : {&r1, &r2, &r3, &k1, &k2, &k3}) c->Drain(); }));
+      5000,
+      [&] {
+        for (Client* c : {&r1, &r2, &r3, &k1, &k2, &k3}) c->Drain();
+      }));
   CHECK(r3.got().empty());
   CHECK(k1.got().empty());
 }
@@ -257,35 +295,43 @@ TEST_CASE("allow lists admit matching IPv4, v4-mapped and IPv6 peers and refuse 
   Client d(ports[3], "::1");
   REQUIRE(f.PumpUntil([&] {
     const auto s = hub->Stats();
-    return s[0].rejected_allow == 1 && s[1].clients == 1 && s[2].clients == 1 && s[3].rejected_allow == 1;
+    return s[0].rejected_allow == 1 && s[1].clients == 1 && s[2].clients == 1 &&
+           s[3].rejected_allow == 1;
   }));
-  const std::string text = test::CorpusTelegrams().front();
+  const std::string text = testing::CorpusTelegrams().front();
   hub->OnTelegram(MakeTelegram(text));
-  REQUIRE(f.PumpUntil([&] { return b.got() == text && c.got() == text && a.eof() && d.eof(); }, 5000,
-                      [&] { for (Client* x : {&a, &b, &c, &d}) x->Drain(); }));
+  REQUIRE(f.PumpUntil([&] { return b.got() == text && c.got() == text && a.eof() && d.eof(); },
+                      5000,
+                      [&] {
+                        for (Client* x : {&a, &b, &c, &d}) x->Drain();
+                      }));
   CHECK(a.got().empty());
   CHECK(d.got().empty());
 }
 
-TEST_CASE("replay_last sends the latest telegram on connect; without it a client waits for the next") {
+TEST_CASE(
+    "replay_last sends the latest telegram on connect; without it a client waits for the next") {
   LoopFixture f;
   ListenerConfig replay = MakeListener();
   replay.replay_last = true;
   ListenerConfig wait = MakeListener();
   auto hub = StartHub(f, {replay, wait});
   const auto ports = hub->BoundPorts();
-  const auto corpus = test::CorpusTelegrams();
+  const auto corpus = testing::CorpusTelegrams();
   hub->OnTelegram(MakeTelegram(corpus[0]));
   hub->OnTelegram(MakeTelegram(corpus[1]));
   Client a(ports[0]);
   Client b(ports[1]);
-  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 1 && hub->Stats()[1].clients == 1; }));
-  REQUIRE(f.PumpUntil([&] { return a.got().size() >= corpus[1].size(); }, 5000, [&] { a.Drain(); }));
+  REQUIRE(
+      f.PumpUntil([&] { return hub->Stats()[0].clients == 1 && hub->Stats()[1].clients == 1; }));
+  REQUIRE(
+      f.PumpUntil([&] { return a.got().size() >= corpus[1].size(); }, 5000, [&] { a.Drain(); }));
   CHECK(a.got() == corpus[1]);
   b.Drain();
   CHECK(b.got().empty());
   hub->OnTelegram(MakeTelegram(corpus[2]));
-  REQUIRE(f.PumpUntil([&] { return b.got().size() >= corpus[2].size(); }, 5000, [&] { b.Drain(); }));
+  REQUIRE(
+      f.PumpUntil([&] { return b.got().size() >= corpus[2].size(); }, 5000, [&] { b.Drain(); }));
   CHECK(b.got() == corpus[2]);
   CHECK(b.got()[0] == '/');
 }
@@ -298,15 +344,20 @@ TEST_CASE("min_interval throttles per client and counts throttled, not dropped")
   const auto ports = hub->BoundPorts();
   Client a(ports[0]);
   Client b(ports[1]);
-  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 1 && hub->Stats()[1].clients == 1; }));
-  const auto corpus = test::CorpusTelegrams();
+  REQUIRE(
+      f.PumpUntil([&] { return hub->Stats()[0].clients == 1 && hub->Stats()[1].clients == 1; }));
+  const auto corpus = testing::CorpusTelegrams();
   std::string all;
   for (int i = 0; i < 5; ++i) {
     hub->OnTelegram(MakeTelegram(corpus[static_cast<size_t>(i)]));
     all += corpus[static_cast<size_t>(i)];
   }
-  REQUIRE(f.PumpUntil([&] { return b.got().size() >= all.size() && a.got().size() >= corpus[0].size(); },
-                      5000, [&] { a.Drain(); b.Drain(); }));
+  REQUIRE(f.PumpUntil(
+      [&] { return b.got().size() >= all.size() && a.got().size() >= corpus[0].size(); }, 5000,
+      [&] {
+        a.Drain();
+        b.Drain();
+      }));
   CHECK(b.got() == all);
   CHECK(a.got() == corpus[0]);
   CHECK(hub->Stats()[0].throttled_telegrams == 4);
@@ -331,11 +382,16 @@ TEST_CASE("client input is discarded and a telnet client's negotiation is answer
   const auto ports = hub->BoundPorts();
   Client raw(ports[0]);
   Client tel(ports[1]);
-  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 1 && hub->Stats()[1].clients == 1; }));
+  REQUIRE(
+      f.PumpUntil([&] { return hub->Stats()[0].clients == 1 && hub->Stats()[1].clients == 1; }));
   raw.Send(std::string(100000, 'x'));
   tel.Send(std::string("\xff\xfb\x18", 3));  // WILL TERMINAL-TYPE -> DONT
-  REQUIRE(f.PumpUntil([&] { return tel.got().find(std::string("\xff\xfe\x18", 3)) != std::string::npos; },
-                      5000, [&] { tel.Drain(); raw.Drain(); }));
+  REQUIRE(f.PumpUntil(
+      [&] { return tel.got().find(std::string("\xff\xfe\x18", 3)) != std::string::npos; }, 5000,
+      [&] {
+        tel.Drain();
+        raw.Drain();
+      }));
   CHECK(raw.got().empty());
   CHECK(hub->Stats()[0].clients == 1);
 }
@@ -358,7 +414,7 @@ TEST_CASE("a client that closes or resets ends only its own session and is count
     return s[0].disconnects_closed == 1 && s[0].disconnects_error == 1 &&
            s[1].disconnects_error + s[1].disconnects_closed == 1 && s[0].clients == 1;
   }));
-  const std::string text = test::CorpusTelegrams().front();
+  const std::string text = testing::CorpusTelegrams().front();
   hub->OnTelegram(MakeTelegram(text));
   REQUIRE(f.PumpUntil([&] { return stays.got() == text; }, 5000, [&] { stays.Drain(); }));
   CHECK(hub->Stats()[0].kicked == 0);
@@ -371,7 +427,7 @@ TEST_CASE(
   c.replay_last = true;
   auto hub = StartHub(f, {c});
   const uint16_t port = hub->BoundPorts()[0];
-  const auto corpus = test::CorpusTelegrams();
+  const auto corpus = testing::CorpusTelegrams();
   const std::string& a = corpus[0];
   const std::string& b = corpus[1];
   const std::string& c3 = corpus[2];
@@ -493,7 +549,7 @@ TEST_CASE(
   refused.clear();
   Client served(port);
   REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 1; }));
-  const std::string text = test::CorpusTelegrams().front();
+  const std::string text = testing::CorpusTelegrams().front();
   hub->OnTelegram(MakeTelegram(text));
   REQUIRE(f.PumpUntil([&] { return served.got() == text; }, 5000, [&] { served.Drain(); }));
   CHECK(hub->Stats()[0].rejected_fds == 3);

@@ -1,5 +1,6 @@
 // Test helpers for every test suite: read a corpus file from tests/data
-// (P1GW_TEST_DATA) or any file, and list corpus files by suffix.
+// (P1GW_TEST_DATA) or any file, list corpus files by suffix, and the corpus
+// as whole telegrams or encrypted frames.
 #ifndef P1GW_TESTS_SUPPORT_CORPUS_FILES_H_
 #define P1GW_TESTS_SUPPORT_CORPUS_FILES_H_
 
@@ -42,6 +43,26 @@ inline std::vector<std::string> CorpusFiles(const std::string& suffix,
     out.push_back(name);
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The corpus text telegrams with a valid CRC line, as whole files.
+inline std::vector<std::string> CorpusTelegrams() {
+  std::vector<std::string> out;
+  for (const auto& n : CorpusFiles(".txt", {".expected.txt", ".key.txt"})) {
+    std::string t = ReadCorpusFile(n);
+    // Whole telegrams only: '/' first, ends with the '!' line.
+    if (t.empty() || t[0] != '/' || t.find('!') == std::string::npos) continue;
+    if (t.size() < 2 || t.compare(t.size() - 2, 2, "\r\n") != 0) continue;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// Encrypted frames (.bin): binary data that contains 0xFF bytes.
+inline std::vector<std::string> CorpusBinaryFrames() {
+  std::vector<std::string> out;
+  for (const auto& n : CorpusFiles(".bin")) out.push_back(ReadCorpusFile(n));
   return out;
 }
 

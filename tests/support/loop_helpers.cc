@@ -6,14 +6,18 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
+#include <thread>
 
 namespace p1::testing {
 
 bool RunUntil(uv_loop_t* loop, const std::function<bool()>& done, int timeout_ms) {
   uv_timer_t tick;
   uv_timer_init(loop, &tick);
-  uv_timer_start(&tick, [](uv_timer_t*) {}, 10, 10);
+  uv_timer_start(
+      &tick, [](uv_timer_t*) {}, 10, 10);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   bool ok = done();
   while (!ok && std::chrono::steady_clock::now() < deadline) {
@@ -28,6 +32,31 @@ bool RunUntil(uv_loop_t* loop, const std::function<bool()>& done, int timeout_ms
 int DrainAndClose(uv_loop_t* loop) {
   for (int i = 0; i < 1000 && uv_loop_alive(loop); ++i) uv_run(loop, UV_RUN_NOWAIT);
   return uv_loop_close(loop);
+}
+
+LoopFixture::LoopFixture() {
+  if (uv_loop_init(&loop_) != 0) throw std::runtime_error("uv_loop_init");
+}
+
+LoopFixture::~LoopFixture() {
+  // Everything the test created is destroyed by now; let the closes finish.
+  if (DrainAndClose(&loop_) != 0) {
+    // A handle leaked: fail loudly rather than hide it.
+    std::fprintf(stderr, "uv_loop_close failed: a handle was not closed\n");
+    std::abort();
+  }
+}
+
+bool LoopFixture::PumpUntil(const std::function<bool()>& done, int timeout_ms,
+                            const std::function<void()>& tick) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    if (tick) tick();
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 FakeSerial::FakeSerial(std::string link) : link_(std::move(link)) { Open(); }

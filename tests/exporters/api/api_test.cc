@@ -17,14 +17,14 @@
 namespace p1 {
 namespace {
 
-using test::Client;
-using test::Fixture;
+using testing::Client;
+using testing::Fixture;
 using testing::RunUntil;
 using Json = nlohmann::json;
 
 MeterSnapshotPtr Snapshot(const std::string& name, const std::string& file, int64_t received_ms) {
-  auto t = file.empty() ? nullptr : test::LoadTelegram(file, received_ms);
-  auto s = std::make_shared<MeterSnapshot>(*test::MakeSnapshot(name, t, {{"site", "x"}}));
+  auto t = file.empty() ? nullptr : testing::LoadTelegram(file, received_ms);
+  auto s = std::make_shared<MeterSnapshot>(*testing::MakeSnapshot(name, t, {{"site", "x"}}));
   s->source_kind = "serial";
   s->source_address = "/dev/ttyUSB0";
   s->source_connected = true;
@@ -206,8 +206,8 @@ TEST_CASE(
   o.heartbeat_ms = 50;
   o.resumable_events = 4;
   Api a(o);
-  auto be = test::LoadTelegram("dsmr_parser__be-emucs__fluvius-v171.txt");
-  auto home = test::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt");
+  auto be = testing::LoadTelegram("dsmr_parser__be-emucs__fluvius-v171.txt");
+  auto home = testing::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt");
   Client all(&a.f.loop, a.f.port());
   all.Get("/api/v1/events");
   auto head = all.Read(/*head_only=*/true);
@@ -218,7 +218,7 @@ TEST_CASE(
   only_be.Get("/api/v1/events?meter=be");
   REQUIRE(only_be.Read(/*head_only=*/true));
   REQUIRE(RunUntil(
-      &a.f.loop, [&] { return a.api->stats().clients == 2; }, test::kWaitMs));
+      &a.f.loop, [&] { return a.api->stats().clients == 2; }, testing::kWaitMs));
 
   for (int i = 0; i < 3; ++i) {
     a.api->SinkFor("be")->OnTelegram(be);
@@ -234,7 +234,7 @@ TEST_CASE(
         bytes += all.ReadAtLeast(0);
         return bytes.find(": heartbeat") != std::string::npos && bytes.size() > 6 * one.size();
       },
-      test::kWaitMs));
+      testing::kWaitMs));
   Sse s = ParseSse(bytes);
   CHECK(s.raw.rfind("retry: 3000\n\n", 0) == 0);
   CHECK(s.ids == std::vector<uint64_t>{1, 2, 3, 4, 5, 6});
@@ -252,7 +252,7 @@ TEST_CASE(
         be_bytes += only_be.ReadAtLeast(0);
         return be_bytes.size() > 3 * one.size();
       },
-      test::kWaitMs));
+      testing::kWaitMs));
   Sse filtered = ParseSse(be_bytes);
   CHECK(filtered.ids == std::vector<uint64_t>{1, 3, 5});
 
@@ -267,7 +267,7 @@ TEST_CASE(
         r_bytes += resumed.ReadAtLeast(0);
         return ParseSse(r_bytes).ids.size() >= 3;
       },
-      test::kWaitMs));
+      testing::kWaitMs));
   CHECK(ParseSse(r_bytes).ids == std::vector<uint64_t>{4, 5, 6});
   // An id from before a restart resumes nothing; an unknown meter is a 404.
   Client stale(&a.f.loop, a.f.port());
@@ -281,7 +281,7 @@ TEST_CASE(
         st += stale.ReadAtLeast(0);
         return !ParseSse(st).ids.empty();
       },
-      test::kWaitMs));
+      testing::kWaitMs));
   CHECK(ParseSse(st).ids == std::vector<uint64_t>{7});
   Client unknown(&a.f.loop, a.f.port());
   CHECK(Get(&unknown, "/api/v1/events?meter=nope", 404)["error"] == "unknown meter 'nope'");
@@ -304,8 +304,8 @@ TEST_CASE(
   Client slow(&a.f.loop, a.f.port());
   slow.Get("/api/v1/events");  // and never read again
   REQUIRE(RunUntil(
-      &a.f.loop, [&] { return a.api->stats().clients == 2; }, test::kWaitMs));
-  auto be = test::LoadTelegram("dsmr_parser__be-emucs__fluvius-v171.txt");
+      &a.f.loop, [&] { return a.api->stats().clients == 2; }, testing::kWaitMs));
+  auto be = testing::LoadTelegram("dsmr_parser__be-emucs__fluvius-v171.txt");
   std::string bytes;
   for (int i = 0; i < 500; ++i) {
     a.api->SinkFor("be")->OnTelegram(be);
@@ -318,7 +318,7 @@ TEST_CASE(
         bytes += fast.ReadAtLeast(0);
         return ParseSse(bytes).ids.size() == 500;
       },
-      test::kWaitMs));
+      testing::kWaitMs));
   Sse s = ParseSse(bytes);
   REQUIRE(s.ids.size() == 500);
   for (uint64_t i = 0; i < 500; ++i) CHECK(s.ids[i] == i + 1);

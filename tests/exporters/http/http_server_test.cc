@@ -13,9 +13,9 @@
 namespace p1 {
 namespace {
 
-using test::Client;
-using test::Fixture;
-using test::kWaitMs;
+using testing::Client;
+using testing::Fixture;
+using testing::kWaitMs;
 using testing::RunUntil;
 
 TEST_CASE("HTTP: HEAD sends the length and no body, pipelined requests are answered in order") {

@@ -22,9 +22,9 @@
 #include "gateway/loop/acceptor.h"
 #include "tests/support/loop_helpers.h"
 
-namespace p1::test {
+namespace p1::testing {
 
-using testing::RunUntil;
+
 
 inline constexpr int kWaitMs = 5000;
 
@@ -194,6 +194,6 @@ struct Fixture {
   int listen_status = 0;
 };
 
-}  // namespace p1::test
+}  // namespace p1::testing
 
 #endif  // P1GW_TESTS_EXPORTERS_HTTP_HTTP_TEST_CLIENT_H_

@@ -26,7 +26,7 @@ int main() {
   std::vector<p1::MeterSnapshotPtr> meters;
   int i = 0;
   for (const char* f : files) {
-    auto t = p1::test::LoadTelegram(f);
+    auto t = p1::testing::LoadTelegram(f);
     auto s = std::make_shared<p1::MeterSnapshot>();
     s->name = "m" + std::to_string(i++);
     s->labels = {{"household", "h\"1\\"}};

@@ -1,11 +1,10 @@
 // Behaviour of the pure renderer: staleness, absent values, totals,
 // labels, escaping. Telegram texts are written inline.
-#include <catch2/catch.hpp>
+#include <prometheus/check_names.h>
 
+#include <catch2/catch.hpp>
 #include <set>
 #include <sstream>
-
-#include <prometheus/check_names.h>
 
 #include "exporters/metrics/metrics_renderer.h"
 #include "tests/exporters/exporter_test_util.h"
@@ -13,9 +12,9 @@
 namespace p1 {
 namespace {
 
-using test::MakeSnapshot;
-using test::TelegramFromText;
-using test::Value;
+using testing::MakeSnapshot;
+using testing::TelegramFromText;
+using testing::Value;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 
@@ -44,7 +43,8 @@ TEST_CASE("meter without a telegram: up 0, counters present, no register series"
   CHECK(Value(fams, "p1gateway_telegrams_total", {{"meter", "home"}}) == 0.0);
   for (const char* reason : {"crc", "parse", "overflow", "truncated", "decrypt", "timeout"}) {
     INFO(reason);
-    CHECK(Value(fams, "p1gateway_telegram_errors_total", {{"meter", "home"}, {"reason", reason}}) == 0.0);
+    CHECK(Value(fams, "p1gateway_telegram_errors_total", {{"meter", "home"}, {"reason", reason}}) ==
+          0.0);
   }
   CHECK(Value(fams, "p1gateway_build_info", {{"version", "1.2.3"}}) == 1.0);
 }
@@ -60,7 +60,8 @@ TEST_CASE("up turns 0 after stale_after while register values are kept") {
   CHECK(Value(stale, "dsmr_meter_up") == 0.0);
   CHECK(Value(stale, "dsmr_meter_last_telegram_timestamp_seconds") == 1'700'000'000.0);
   CHECK(Value(stale, "dsmr_power_imported_watts") == 1234.0);
-  CHECK(Value(stale, "dsmr_electricity_imported_tariff_joules_total", {{"tariff", "2"}}) == 200002.0 * 3600);
+  CHECK(Value(stale, "dsmr_electricity_imported_tariff_joules_total", {{"tariff", "2"}}) ==
+        200002.0 * 3600);
 }
 
 TEST_CASE("imported total is the sum of tariff registers when 1.8.0 is absent") {
@@ -68,8 +69,8 @@ TEST_CASE("imported total is the sum of tariff registers when 1.8.0 is absent") 
   CHECK(Value(fams, "dsmr_electricity_imported_joules_total") == (100001.0 + 200002.0) * 3600);
   // No export registers at all: no exported series, never a fake 0.
   CHECK_FALSE(Value(fams, "dsmr_electricity_exported_joules_total"));
-  CHECK(test::SeriesCount(fams, "dsmr_electricity_exported_tariff_joules_total") == 0);
-  CHECK(test::SeriesCount(fams, "dsmr_phase_voltage_volts") == 1);
+  CHECK(testing::SeriesCount(fams, "dsmr_electricity_exported_tariff_joules_total") == 0);
+  CHECK(testing::SeriesCount(fams, "dsmr_phase_voltage_volts") == 1);
   CHECK(Value(fams, "dsmr_phase_voltage_volts", {{"phase", "l1"}}) == 230.1);
   CHECK_FALSE(Value(fams, "dsmr_gas_cubic_meters_total"));
   CHECK_FALSE(Value(fams, "dsmr_active_tariff"));
@@ -77,16 +78,18 @@ TEST_CASE("imported total is the sum of tariff registers when 1.8.0 is absent") 
 
 TEST_CASE("1.8.0 wins over the tariff sum when both are sent") {
   auto t = TelegramFromText(
-      "/TST5\r\n\r\n1-0:1.8.0(000010.000*kWh)\r\n1-0:1.8.1(000001.000*kWh)\r\n1-0:1.8.2(000002.000*kWh)\r\n"
+      "/TST5\r\n\r\n1-0:1.8.0(000010.000*kWh)\r\n1-0:1.8.1(000001.000*kWh)\r\n1-0:1.8.2(000002.000*"
+      "kWh)\r\n"
       "1-0:2.8.1(000000.500*kWh)\r\n!0000\r\n",
       kT0);
   auto fams = Collect(MakeSnapshot("m", t));
   CHECK(Value(fams, "dsmr_electricity_imported_joules_total") == 36'000'000.0);
   CHECK(Value(fams, "dsmr_electricity_exported_joules_total") == 1'800'000.0);
-  CHECK(test::SeriesCount(fams, "dsmr_electricity_imported_tariff_joules_total") == 2);
+  CHECK(testing::SeriesCount(fams, "dsmr_electricity_imported_tariff_joules_total") == 2);
 }
 
-TEST_CASE("a code repeated in one telegram yields one series; a unit that does not fit yields none") {
+TEST_CASE(
+    "a code repeated in one telegram yields one series; a unit that does not fit yields none") {
   auto t = TelegramFromText(
       "/TST5\r\n\r\n1-0:1.7.0(01.000*kW)\r\n1-0:1.7.0(02.000*kW)\r\n1-0:2.7.0(03.000*kVA)\r\n"
       "1-0:32.7.0(230.0*kV)\r\n!0000\r\n",
@@ -98,8 +101,9 @@ TEST_CASE("a code repeated in one telegram yields one series; a unit that does n
 }
 
 TEST_CASE("static labels are on every meter series; invalid and reserved ones are dropped") {
-  auto s = MakeSnapshot("home", TelegramFromText(kSmall, kT0),
-                        {{"household", "12b"}, {"site", "x"}, {"bad-name", "v"}, {"phase", "l9"}, {"meter", "y"}});
+  auto s = MakeSnapshot(
+      "home", TelegramFromText(kSmall, kT0),
+      {{"household", "12b"}, {"site", "x"}, {"bad-name", "v"}, {"phase", "l9"}, {"meter", "y"}});
   auto m = std::make_shared<MeterSnapshot>(*s);
   ListenerStats l;
   l.listener = "0.0.0.0:2001";
@@ -135,12 +139,14 @@ TEST_CASE("static labels are on every meter series; invalid and reserved ones ar
     }
   }
   CHECK(Value(fams, "p1gateway_clients", {{"listener", "0.0.0.0:2001"}}) == 3.0);
-  CHECK(Value(fams, "p1gateway_client_dropped_telegrams_total", {{"listener", "0.0.0.0:2001"}}) == 1.0);
+  CHECK(Value(fams, "p1gateway_client_dropped_telegrams_total", {{"listener", "0.0.0.0:2001"}}) ==
+        1.0);
   CHECK(Value(fams, "p1gateway_client_rejected_total",
               {{"listener", "0.0.0.0:2001"}, {"reason", "max_clients"}}) == 2.0);
   CHECK(Value(fams, "p1gateway_client_rejected_total",
               {{"listener", "0.0.0.0:2001"}, {"reason", "allow"}}) == 4.0);
-  CHECK(Value(fams, "p1gateway_client_dropped_chunks_total", {{"listener", "0.0.0.0:2001"}}) == 5.0);
+  CHECK(Value(fams, "p1gateway_client_dropped_chunks_total", {{"listener", "0.0.0.0:2001"}}) ==
+        5.0);
   CHECK(Value(fams, "p1gateway_client_rejected_total",
               {{"listener", "0.0.0.0:2001"}, {"reason", "fds"}}) == 6.0);
   CHECK(Value(fams, "p1gateway_client_disconnects_total",

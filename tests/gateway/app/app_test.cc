@@ -14,10 +14,12 @@
 
 #include "proxy/hub.h"
 #include "tests/support/loop_helpers.h"
+#include "tests/support/tcp_client.h"
 
 namespace p1 {
 namespace {
 
+using testing::Client;
 using testing::RunUntil;
 
 int FreePort() {
@@ -31,47 +33,6 @@ int FreePort() {
   close(fd);
   return ntohs(a.sin_port);
 }
-
-// A non-blocking loopback client whose bytes are collected while the test
-// drives the loop.
-class Client {
- public:
-  explicit Client(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    fcntl(fd_, F_SETFL, O_NONBLOCK);
-  }
-  ~Client() { close(fd_); }
-  bool connected() const { return connected_; }
-  // Reads what is there; false once the server closed the connection.
-  bool Poll() {
-    char buf[8192];
-    for (;;) {
-      ssize_t n = read(fd_, buf, sizeof buf);
-      if (n > 0) {
-        data.append(buf, static_cast<size_t>(n));
-        continue;
-      }
-      if (n == 0) closed = true;
-      return !closed;
-    }
-  }
-  size_t Telegrams() const {
-    size_t count = 0;
-    for (size_t i = 0; (i = data.find("\r\n!", i)) != std::string::npos; ++i) ++count;
-    return count;
-  }
-  std::string data;
-  bool closed = false;
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 std::string MeterToml(const std::string& name, const std::string& variant, double rate, int port) {
   return "[[meters]]\nname = \"" + name + "\"\nsimulate = \"" + variant +
@@ -103,8 +64,8 @@ TEST_CASE("SIGHUP restarts a changed meter and leaves unchanged meters and liste
     REQUIRE(RunUntil(
         &loop,
         [&] {
-          client_a.Poll();
-          client_b.Poll();
+          client_a.Drain();
+          client_b.Drain();
           return client_a.Telegrams() >= 2 && client_b.Telegrams() >= 2;
         },
         5000));
@@ -127,13 +88,13 @@ TEST_CASE("SIGHUP restarts a changed meter and leaves unchanged meters and liste
     REQUIRE(RunUntil(
         &loop,
         [&] {
-          client_a.Poll();
-          client_b.Poll();
+          client_a.Drain();
+          client_b.Drain();
           return client_a.Telegrams() >= a_seen + 3 && client_b.Telegrams() >= b_seen + 2;
         },
         5000));
-    CHECK_FALSE(client_a.closed);
-    CHECK_FALSE(client_b.closed);
+    CHECK_FALSE(client_a.eof());
+    CHECK_FALSE(client_b.eof());
     CHECK(app.meter("a")->counters().telegrams > a_count_before);
     // New clients are served too.
     Client client_b2(port_b);
@@ -141,7 +102,7 @@ TEST_CASE("SIGHUP restarts a changed meter and leaves unchanged meters and liste
     REQUIRE(RunUntil(
         &loop,
         [&] {
-          client_b2.Poll();
+          client_b2.Drain();
           return client_b2.Telegrams() >= 1;
         },
         5000));
@@ -159,7 +120,8 @@ TEST_CASE("SIGHUP restarts a changed meter and leaves unchanged meters and liste
     // A broken file on reload keeps the running config.
     WriteFile(path, "[[meters]]\nname = \"broken\"\n");
     uv_kill(getpid(), SIGHUP);
-    REQUIRE(RunUntil(&loop, [&] { return app.reload_failures() == 1; }, 5000));
+    REQUIRE(RunUntil(
+        &loop, [&] { return app.reload_failures() == 1; }, 5000));
     CHECK(app.meter("a") == a_before);
     CHECK(app.meter("broken") == nullptr);
     app.Shutdown();
@@ -188,12 +150,12 @@ TEST_CASE("SIGTERM closes every handle and uv_run returns", "[app][loop]") {
     REQUIRE(RunUntil(
         &loop,
         [&] {
-          client.Poll();
+          client.Drain();
           return client.Telegrams() >= 2;
         },
         5000));
     // Encrypted on the wire, plaintext for clients.
-    CHECK(client.data.rfind("/", 0) == 0);
+    CHECK(client.got().rfind("/", 0) == 0);
     CHECK(app.meter("a")->counters().decrypt_errors == 0);
     std::string m = app.RenderMetrics();
     CHECK(m.find("dsmr_meter_up{meter=\"a\"} 1") != std::string::npos);
@@ -209,8 +171,8 @@ TEST_CASE("SIGTERM closes every handle and uv_run returns", "[app][loop]") {
         50, 0);
     // Returns only when every handle of the App is closed.
     uv_run(&loop, UV_RUN_DEFAULT);
-    client.Poll();
-    CHECK(client.closed);
+    client.Drain();
+    CHECK(client.eof());
   }
   CHECK(uv_loop_close(&loop) == 0);
 }
@@ -265,12 +227,12 @@ TEST_CASE("after line noise a slow client still gets the valid telegram", "[app]
     REQUIRE(RunUntil(
         &loop,
         [&] {
-          client.Poll();
-          return client.data.find(good) != std::string::npos;
+          client.Drain();
+          return client.got().find(good) != std::string::npos;
         },
         5000));
     // Nothing but the real telegram was sent.
-    CHECK(client.data == good);
+    CHECK(client.got() == good);
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
 }
@@ -304,8 +266,8 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
   const int taken = ntohs(addr.sin_port);
   std::string path = testing::TempPath("reload-taken.toml");
   std::string metrics = "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(port_m) + "\"\n";
-  const std::string before = metrics + MeterToml("a", "dsmr5", 20, port_a) +
-                             MeterToml("b", "be", 20, port_b);
+  const std::string before =
+      metrics + MeterToml("a", "dsmr5", 20, port_a) + MeterToml("b", "be", 20, port_b);
   WriteFile(path, before);
   {
     GatewayConfig config;
@@ -314,11 +276,18 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
     App app(&loop, path, config);
     REQUIRE(app.Start(&err));
     Client client_a(port_a);
-    REQUIRE(RunUntil(&loop, [&] { client_a.Poll(); return client_a.Telegrams() >= 1; }, 5000));
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          client_a.Drain();
+          return client_a.Telegrams() >= 1;
+        },
+        5000));
     const Meter* a_before = app.meter("a");
     const Meter* b_before = app.meter("b");
     // a moves to a taken port and changes rate; b changes rate too.
-    WriteFile(path, metrics + MeterToml("a", "dsmr5", 10, taken) + MeterToml("b", "be", 10, port_b));
+    WriteFile(path,
+              metrics + MeterToml("a", "dsmr5", 10, taken) + MeterToml("b", "be", 10, port_b));
     CHECK_FALSE(app.Reload(&err));
     CHECK(err.find(std::to_string(taken)) != std::string::npos);
     CHECK(app.reload_failures() == 1);
@@ -328,22 +297,28 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
     CHECK(app.meter("b")->config().simulate_rate_hz == 20);
     size_t seen = client_a.Telegrams();
     Client client_a2(port_a);
-    REQUIRE(RunUntil(&loop, [&] {
-      client_a.Poll();
-      client_a2.Poll();
-      return client_a.Telegrams() >= seen + 2 && client_a2.Telegrams() >= 1;
-    }, 5000));
-    CHECK_FALSE(client_a.closed);
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          client_a.Drain();
+          client_a2.Drain();
+          return client_a.Telegrams() >= seen + 2 && client_a2.Telegrams() >= 1;
+        },
+        5000));
+    CHECK_FALSE(client_a.eof());
     // Once the port is free the same file applies fully.
     close(blocker);
     REQUIRE(app.Reload(&err));
     CHECK(app.meter("a")->config().simulate_rate_hz == 10);
     Client client_new(taken);
-    REQUIRE(RunUntil(&loop, [&] {
-      client_new.Poll();
-      client_a.Poll();
-      return client_new.Telegrams() >= 1 && client_a.closed;
-    }, 5000));
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          client_new.Drain();
+          client_a.Drain();
+          return client_new.Telegrams() >= 1 && client_a.eof();
+        },
+        5000));
     app.Shutdown();
     uv_run(&loop, UV_RUN_DEFAULT);
   }
@@ -351,8 +326,7 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
   unlink(path.c_str());
 }
 
-TEST_CASE("changing one listener keeps the clients of the meter's other listeners",
-          "[app][loop]") {
+TEST_CASE("changing one listener keeps the clients of the meter's other listeners", "[app][loop]") {
   // Issue 8, defect 5: any listener change restarted the whole meter.
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -370,29 +344,37 @@ TEST_CASE("changing one listener keeps the clients of the meter's other listener
     App app(&loop, path, config);
     REQUIRE(app.Start(&err));
     Client c1(port_1), c2(port_2);
-    REQUIRE(RunUntil(&loop, [&] {
-      c1.Poll();
-      c2.Poll();
-      return c1.Telegrams() >= 1 && c2.Telegrams() >= 1;
-    }, 5000));
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          c1.Drain();
+          c2.Drain();
+          return c1.Telegrams() >= 1 && c2.Telegrams() >= 1;
+        },
+        5000));
     const Meter* meter = app.meter("a");
     // The second listener turns telnet; a third one appears.
-    WriteFile(path, metrics + TwoListenerMeter("a", port_1, listen(port_2, "  protocol = \"telnet\"\n")) +
+    WriteFile(path, metrics +
+                        TwoListenerMeter("a", port_1, listen(port_2, "  protocol = \"telnet\"\n")) +
                         "  [[meters.listeners]]\n" + listen(port_3, ""));
     REQUIRE(app.Reload(&err));
     CHECK(app.meter("a") == meter);  // the source was not restarted
     Client c2b(port_2), c3(port_3);
     const size_t seen = c1.Telegrams();
-    REQUIRE(RunUntil(&loop, [&] {
-      c1.Poll();
-      c2.Poll();
-      c2b.Poll();
-      c3.Poll();
-      return c1.Telegrams() >= seen + 3 && c2.closed && c2b.Telegrams() >= 1 && c3.Telegrams() >= 1;
-    }, 5000));
-    CHECK_FALSE(c1.closed);
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          c1.Drain();
+          c2.Drain();
+          c2b.Drain();
+          c3.Drain();
+          return c1.Telegrams() >= seen + 3 && c2.eof() && c2b.Telegrams() >= 1 &&
+                 c3.Telegrams() >= 1;
+        },
+        5000));
+    CHECK_FALSE(c1.eof());
     // The telnet listener greets with negotiation (IAC).
-    CHECK(c2b.data.find('\xFF') != std::string::npos);
+    CHECK(c2b.got().find('\xFF') != std::string::npos);
     app.Shutdown();
     uv_run(&loop, UV_RUN_DEFAULT);
   }

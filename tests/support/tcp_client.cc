@@ -1,95 +1,15 @@
-#include "tests/proxy/proxy_test_util.h"
+#include "tests/support/tcp_client.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
 
-#include "tests/support/corpus_files.h"
-
-namespace p1::test {
-
-std::string ReadDataFile(const std::string& name) {
-  std::string bytes = testing::ReadCorpusFile(name);
-  if (bytes.empty()) throw std::runtime_error("cannot read test data " + name);
-  return bytes;
-}
-
-std::vector<std::string> CorpusTelegrams() {
-  std::vector<std::string> out;
-  for (const auto& n : testing::CorpusFiles(".txt", {".expected.txt", ".key.txt"})) {
-    std::string t = ReadDataFile(n);
-    // Whole telegrams only: '/' first, ends with the '!' line.
-    if (t.empty() || t[0] != '/' || t.find('!') == std::string::npos) continue;
-    if (t.size() < 2 || t.compare(t.size() - 2, 2, "\r\n") != 0) continue;
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
-std::vector<std::string> CorpusBinaryFrames() {
-  std::vector<std::string> out;
-  for (const auto& n : testing::CorpusFiles(".bin")) out.push_back(ReadDataFile(n));
-  return out;
-}
-
-TelegramPtr MakeTelegram(const std::string& text) {
-  auto t = std::make_shared<Telegram>();
-  t->raw = text;
-  t->plaintext = text;
-  t->crc = CrcStatus::kValid;
-  return t;
-}
-
-ListenerConfig MakeListener(ListenerProtocol protocol, Payload payload, std::string host) {
-  ListenerConfig c;
-  c.listen.host = std::move(host);
-  c.listen.port = 0;
-  c.protocol = protocol;
-  c.payload = payload;
-  c.max_clients = 200;
-  c.replay_last = false;
-  return c;
-}
-
-LoopFixture::LoopFixture() {
-  if (uv_loop_init(&loop_) != 0) throw std::runtime_error("uv_loop_init");
-}
-
-LoopFixture::~LoopFixture() {
-  // Everything the test created is destroyed by now; let the closes finish.
-  for (int i = 0; i < 100 && uv_loop_alive(&loop_); ++i) uv_run(&loop_, UV_RUN_NOWAIT);
-  if (uv_loop_close(&loop_) != 0) {
-    // A handle leaked: fail loudly rather than hide it.
-    std::fprintf(stderr, "uv_loop_close failed: a handle was not closed\n");
-    std::abort();
-  }
-}
-
-bool LoopFixture::PumpUntil(const std::function<bool()>& done, int timeout_ms,
-                            const std::function<void()>& tick) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (true) {
-    uv_run(&loop_, UV_RUN_NOWAIT);
-    if (tick) tick();
-    if (done()) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-}
+namespace p1::testing {
 
 Client::Client(uint16_t port, const char* host, int rcvbuf, const char* source) {
   const bool v6 = std::strchr(host, ':') != nullptr;
@@ -146,6 +66,12 @@ bool Client::Drain() {
   }
 }
 
+size_t Client::Telegrams() const {
+  size_t count = 0;
+  for (size_t i = 0; (i = got_.find("\r\n!", i)) != std::string::npos; ++i) ++count;
+  return count;
+}
+
 void Client::Send(const std::string& bytes) {
   if (fd_ >= 0) (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
 }
@@ -177,8 +103,8 @@ std::string StripTelnet(const std::string& in) {
       i += 3;
     } else if (cmd == kSb) {
       size_t j = i + 2;
-      while (j + 1 < in.size() &&
-             !(static_cast<unsigned char>(in[j]) == kIac && static_cast<unsigned char>(in[j + 1]) == kSe)) {
+      while (j + 1 < in.size() && !(static_cast<unsigned char>(in[j]) == kIac &&
+                                    static_cast<unsigned char>(in[j + 1]) == kSe)) {
         ++j;
       }
       i = j + 2;
@@ -203,4 +129,4 @@ int CountWholeTelegramsInOrder(const std::string& got, const std::vector<std::st
   return matched;
 }
 
-}  // namespace p1::test
+}  // namespace p1::testing
