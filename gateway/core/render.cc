@@ -1,71 +1,11 @@
 #include "gateway/core/render.h"
 
-#include <charconv>
 #include <cstdio>
+
+#include "gateway/core/json_writer.h"
 
 namespace p1 {
 namespace {
-
-// Appends `s` as a JSON string. Control bytes are escaped and bytes that are
-// not well-formed UTF-8 become U+FFFD, so a header with binary noise (Iskra
-// IE's 0x02, line garbage) still yields valid JSON.
-void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            out->append("\\u00");
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 15]);
-          } else {
-            out->push_back(static_cast<char>(c));
-          }
-      }
-      ++i;
-      continue;
-    }
-    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    bool ok = len != 0 && i + len <= s.size();
-    uint32_t cp = ok ? (c & (0x7f >> len)) : 0;
-    for (size_t k = 1; ok && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      ok = (cc & 0xc0) == 0x80;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (ok) {
-      ok = !(len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) &&
-           !(len == 4 && (cp < 0x10000 || cp > 0x10ffff));
-    }
-    if (ok) {
-      out->append(s.substr(i, len));
-      i += len;
-    } else {
-      out->append("\\ufffd");
-      ++i;
-    }
-  }
-  out->push_back('"');
-}
-
-void AppendDouble(std::string* out, double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  if (ec != std::errc()) {
-    out->append("null");
-    return;
-  }
-  out->append(buf, end);
-}
 
 // Prints the meter's own digits ("000123.456" -> 123.456, "00000000" -> 0)
 // so values keep their precision and integers stay integers; falls back to
@@ -81,7 +21,7 @@ void AppendNumber(std::string* out, std::string_view text, double fallback) {
   for (char c : int_part) valid = valid && c >= '0' && c <= '9';
   for (char c : frac) valid = valid && c >= '0' && c <= '9';
   if (!valid) {
-    AppendDouble(out, fallback);
+    AppendJsonNumber(out, fallback);
     return;
   }
   while (int_part.size() > 1 && int_part[0] == '0') int_part.remove_prefix(1);
@@ -327,7 +267,8 @@ bool DecodeHexText(std::string_view hex, std::string* out) {
     hex_digits += HexDigit(c) >= 0;
     breaks += c == '\r' || c == '\n';
   }
-  if (high != -1 || out->empty() || hex_digits + breaks != hex.size() || out->size() * 2 != hex_digits) {
+  if (high != -1 || out->empty() || hex_digits + breaks != hex.size() ||
+      out->size() * 2 != hex_digits) {
     out->clear();
     return false;
   }
@@ -375,7 +316,8 @@ std::string RenderText(const Reading& r) {
       AppendPrintable(&out, d.equipment_id);
     }
     if (d.has_value) {
-      out.append(", " + NumberText(d.number_text, d.value, d.unit) + " at " + TimeText(d.timestamp));
+      out.append(", " + NumberText(d.number_text, d.value, d.unit) + " at " +
+                 TimeText(d.timestamp));
     }
     out.push_back('\n');
   }
