@@ -38,6 +38,19 @@ int64_t DaysFromCivil(int year, int month, int day) {
   return int64_t{era} * 146097 + doe - 719468;
 }
 
+void CivilFromDays(int64_t z, int* y, int* m, int* d) {
+  // Howard Hinnant's civil_from_days.
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  *y = static_cast<int>(yoe + era * 400 + (*m <= 2 ? 1 : 0));
+}
+
 bool ResolveCetTime(int year, int month, int day, int hour, int minute, int second, char suffix,
                     Timestamp* out) {
   *out = Timestamp{};
