@@ -30,13 +30,14 @@ LAYERS = {
     "proxy/telnet": ["config"],
     "proxy": ["proxy/telnet", "gateway/core", "gateway/loop", "config"],
     "exporters/metrics": ["gateway/core"],
+    "exporters/json": ["exporters/metrics", "gateway/core"],
     "exporters/http": ["gateway/loop"],
     "exporters/api": ["exporters/http", "gateway/core", "gateway/loop"],
     "exporters": ["exporters/metrics", "exporters/http", "gateway/core", "gateway/loop", "config"],
     "gateway/app": ["gateway/runtime", "gateway/cli", "proxy", "exporters", "exporters/api",
                     "config/ser2net"],
     "fuzz": ["gateway/core", "proxy/telnet", "config/ser2net", "exporters/http"],
-    "bench": ["exporters/metrics", "exporters/http"],
+    "bench": ["exporters/metrics", "exporters/json", "exporters/http"],
     "bench/proxy": [],
     "tests/support": [],
 }
@@ -44,8 +45,8 @@ LAYERS = {
 TESTS = "tests"
 
 # Pure folders: functions of bytes, no loop, no sockets, no logging.
-PURE = ["gateway/base", "gateway/core", "gateway/sim", "proxy/telnet", "exporters/metrics", "config",
-        "config/ser2net"]
+PURE = ["gateway/base", "gateway/core", "gateway/sim", "proxy/telnet", "exporters/metrics",
+        "exporters/json", "config", "config/ser2net"]
 IMPURE_SYSTEM = re.compile(r"^(uv\.h|spdlog/|sys/socket\.h|netinet/|libserialport\.h|pty\.h)")
 
 SOURCE_ROOTS = ["config", "gateway", "proxy", "exporters", "fuzz", "bench", "tests"]

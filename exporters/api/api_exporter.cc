@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "gateway/core/json.h"
+#include "gateway/core/json_writer.h"
 #include "gateway/core/render.h"
 #include "gateway/loop/wall_clock.h"
 
@@ -192,7 +192,7 @@ HttpResponse ApiExporter::Meters() const {
     if (m->latest) {
       AppendJsonString(&o, UtcTime(m->latest->received_unix_ms));
       o += ",\"age_seconds\":";
-      AppendJsonDouble(&o, static_cast<double>(now - m->latest->received_unix_ms) / 1000.0);
+      AppendJsonNumber(&o, static_cast<double>(now - m->latest->received_unix_ms) / 1000.0);
     } else {
       o += "null,\"age_seconds\":null";
     }

@@ -42,15 +42,24 @@ constexpr std::array<UnitSpec, 21> kUnits{{
 // The unit DSMR prescribes when the meter leaves it out (Smarty 3.7.0).
 std::string_view DefaultUnit(Quantity q) {
   switch (q) {
-    case Quantity::kEnergy: return "kwh";
-    case Quantity::kPower: return "kw";
-    case Quantity::kReactiveEnergy: return "kvarh";
-    case Quantity::kReactivePower: return "kvar";
-    case Quantity::kVoltage: return "v";
-    case Quantity::kCurrent: return "a";
-    case Quantity::kVolume: return "m3";
-    case Quantity::kFrequency: return "hz";
-    case Quantity::kPlain: return "";
+    case Quantity::kEnergy:
+      return "kwh";
+    case Quantity::kPower:
+      return "kw";
+    case Quantity::kReactiveEnergy:
+      return "kvarh";
+    case Quantity::kReactivePower:
+      return "kvar";
+    case Quantity::kVoltage:
+      return "v";
+    case Quantity::kCurrent:
+      return "a";
+    case Quantity::kVolume:
+      return "m3";
+    case Quantity::kFrequency:
+      return "hz";
+    case Quantity::kPlain:
+      return "";
   }
   return "";
 }
@@ -98,6 +107,40 @@ double Pow10(int n) {
   return r;
 }
 
+// digits * num_mult * 10^e / den_mult from the decimal text, rounded once;
+// nullopt when the text is not a plain decimal or the operands are not exact.
+std::optional<double> FromDigits(std::string_view text, int64_t num_mult, int64_t den_mult, int e) {
+  int64_t mantissa = 0;
+  int decimals = 0;
+  if (text.empty() || !ParseDecimal(text, &mantissa, &decimals)) return std::nullopt;
+  int64_t scaled = mantissa * num_mult;  // |mantissa| < 2^53 / 10, multiplier <= 36
+  e -= decimals;
+  if (scaled <= -kExactLimit || scaled >= kExactLimit || e <= -23 || e >= 23) return std::nullopt;
+  // Powers of ten up to 1e22 are exact doubles. With den_mult 1 there is a
+  // single operation, so one rounding gives the double nearest to the
+  // decimal value (exact when it is whole): 000123.456 kWh is exactly
+  // 444441600 J, not 123.456 * 3.6e6 with its rounding error. Otherwise
+  // both operands must be exact integers for the division to round once.
+  double num = static_cast<double>(scaled), den = static_cast<double>(den_mult);
+  if (e >= 0) {
+    num *= Pow10(e);
+  } else {
+    den *= Pow10(-e);
+  }
+  if (den_mult != 1 && (num <= -kExactLimit || num >= kExactLimit || den >= kExactLimit)) {
+    return std::nullopt;
+  }
+  return num / den;
+}
+
+const UnitSpec* FindUnit(Quantity q, std::string_view name) {
+  std::string_view want = name.empty() ? DefaultUnit(q) : name;
+  for (const UnitSpec& u : kUnits) {
+    if (u.quantity == q && EqualsLower(want, u.name)) return &u;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<double> ToBaseUnit(double number, std::string_view number_text, std::string_view unit,
@@ -106,30 +149,28 @@ std::optional<double> ToBaseUnit(double number, std::string_view number_text, st
     if (!unit.empty()) return std::nullopt;
     return number;
   }
-  std::string_view want = unit.empty() ? DefaultUnit(q) : unit;
-  const UnitSpec* spec = nullptr;
-  for (const UnitSpec& u : kUnits) {
-    if (u.quantity == q && EqualsLower(want, u.name)) {
-      spec = &u;
-      break;
-    }
-  }
+  const UnitSpec* spec = FindUnit(q, unit);
   if (spec == nullptr) return std::nullopt;
-
-  int64_t mantissa = 0;
-  int decimals = 0;
-  if (!number_text.empty() && ParseDecimal(number_text, &mantissa, &decimals)) {
-    int64_t scaled = mantissa * spec->multiplier;  // |mantissa| < 2^53 / 10, multiplier <= 36
-    int e = spec->exp10 - decimals;
-    if (scaled > -kExactLimit && scaled < kExactLimit && e > -23 && e < 23) {
-      // Both operands are exact, so one correctly rounded operation gives
-      // the double nearest to the decimal value (exact when it is whole).
-      if (e < 0) return static_cast<double>(scaled) / Pow10(-e);
-      return static_cast<double>(scaled) * Pow10(e);
-    }
-  }
+  if (auto v = FromDigits(number_text, spec->multiplier, 1, spec->exp10)) return v;
   double factor = static_cast<double>(spec->multiplier);
-  return spec->exp10 >= 0 ? number * factor * Pow10(spec->exp10) : number * factor / Pow10(-spec->exp10);
+  return spec->exp10 >= 0 ? number * factor * Pow10(spec->exp10)
+                          : number * factor / Pow10(-spec->exp10);
+}
+
+std::optional<double> ToUnit(double number, std::string_view number_text, std::string_view unit,
+                             Quantity q, std::string_view target) {
+  if (q == Quantity::kPlain || target.empty()) return std::nullopt;
+  const UnitSpec* from = FindUnit(q, unit);
+  const UnitSpec* to = FindUnit(q, target);
+  if (from == nullptr || to == nullptr) return std::nullopt;
+  // Equal multipliers (kWh and Wh, or any two power units) cancel, leaving a
+  // pure power of ten.
+  int64_t num_mult = from->multiplier, den_mult = to->multiplier;
+  if (num_mult == den_mult) num_mult = den_mult = 1;
+  int e = from->exp10 - to->exp10;
+  if (auto v = FromDigits(number_text, num_mult, den_mult, e)) return v;
+  double factor = static_cast<double>(num_mult) / static_cast<double>(den_mult);
+  return e >= 0 ? number * factor * Pow10(e) : number * factor / Pow10(-e);
 }
 
 }  // namespace p1

@@ -33,6 +33,15 @@ enum class Quantity {
 std::optional<double> ToBaseUnit(double number, std::string_view number_text, std::string_view unit,
                                  Quantity q);
 
+// The same conversion to `target`, another unit of `q` ("kWh", "kW"; the
+// same names, case-insensitive), for documents that keep the meter's units:
+// 000123.456 kWh is 123.456 kWh and 00.543 kW is 543 W exactly. From the
+// digits the result is one correctly rounded division of two exact
+// integers whenever they fit in 53 bits. Nullopt when either unit does not
+// measure `q`; `q` must not be kPlain.
+std::optional<double> ToUnit(double number, std::string_view number_text, std::string_view unit,
+                             Quantity q, std::string_view target);
+
 }  // namespace p1
 
 #endif  // P1GW_EXPORTERS_METRICS_UNITS_H_

@@ -35,6 +35,13 @@ int64_t DaysFromCivil(int year, int month, int day) {
   return chr::sys_days{ymd}.time_since_epoch().count();
 }
 
+void CivilFromDays(int64_t days, int* y, int* m, int* d) {
+  const chr::year_month_day ymd{chr::sys_days{chr::days{days}}};
+  *y = static_cast<int>(ymd.year());
+  *m = static_cast<int>(static_cast<unsigned>(ymd.month()));
+  *d = static_cast<int>(static_cast<unsigned>(ymd.day()));
+}
+
 bool ResolveCetTime(int year, int month, int day, int hour, int minute, int second, char suffix,
                     Timestamp* out) {
   *out = Timestamp{};

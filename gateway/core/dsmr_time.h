@@ -15,6 +15,8 @@ namespace p1 {
 // Days since 1970-01-01 of the proleptic Gregorian date y-m-d (month 1..12,
 // year within std::chrono::year's range), via std::chrono's calendar.
 int64_t DaysFromCivil(int year, int month, int day);
+// The inverse: the proleptic Gregorian date of a day count since 1970-01-01.
+void CivilFromDays(int64_t days, int* year, int* month, int* day);
 
 // Resolves a CET/CEST wall-clock time to UTC. suffix 'S' -> +02:00, 'W' ->
 // +01:00, anything else -> by the EU rule (summer time from the last Sunday

@@ -1,10 +1,9 @@
 #include "gateway/core/render.h"
 
-#include <charconv>
 #include <cstdio>
 
 #include "gateway/base/hex.h"
-#include "gateway/core/json.h"
+#include "gateway/core/json_writer.h"
 
 namespace p1 {
 namespace {
@@ -23,7 +22,7 @@ void AppendNumber(std::string* out, std::string_view text, double fallback) {
   for (char c : int_part) valid = valid && c >= '0' && c <= '9';
   for (char c : frac) valid = valid && c >= '0' && c <= '9';
   if (!valid) {
-    AppendJsonDouble(out, fallback);
+    AppendJsonNumber(out, fallback);
     return;
   }
   while (int_part.size() > 1 && int_part[0] == '0') int_part.remove_prefix(1);

@@ -14,13 +14,6 @@ constexpr int64_t kDay = 86400;
 
 chr::sys_days SysDays(int64_t days) { return chr::sys_days{chr::days{days}}; }
 
-void CivilFromDays(int64_t days, int* y, int* m, int* d) {
-  const chr::year_month_day ymd{SysDays(days)};
-  *y = static_cast<int>(ymd.year());
-  *m = static_cast<int>(static_cast<unsigned>(ymd.month()));
-  *d = static_cast<int>(static_cast<unsigned>(ymd.day()));
-}
-
 }  // namespace
 
 int64_t FloorDiv(int64_t a, int64_t b) {

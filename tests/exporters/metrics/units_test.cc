@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "exporters/metrics/units.h"
+
+#include <catch2/catch.hpp>
 
 namespace p1 {
 namespace {
@@ -37,7 +37,7 @@ TEST_CASE("power, reactive, voltage, current and volume units") {
 
 TEST_CASE("an empty unit means the DSMR default unit of the quantity") {
   CHECK(*ToBaseUnit(1.25, "01.25", "", Quantity::kReactivePower) == 1250.0);  // kvar
-  CHECK(*ToBaseUnit(3.0, "3.000", "", Quantity::kEnergy) == 10800000.0);     // kWh
+  CHECK(*ToBaseUnit(3.0, "3.000", "", Quantity::kEnergy) == 10800000.0);      // kWh
   CHECK(*ToBaseUnit(13, "00013", "", Quantity::kPlain) == 13.0);
 }
 
@@ -57,6 +57,29 @@ TEST_CASE("values with more decimals than the unit resolves round once, to the n
   CHECK(*ToBaseUnit(2.0, "", "kWh", Quantity::kEnergy) == 7200000.0);
   // Garbage text falls back to the parsed number.
   CHECK(*ToBaseUnit(2.0, "2,0", "kWh", Quantity::kEnergy) == 7200000.0);
+}
+
+TEST_CASE("ToUnit keeps the meter's decimal value in another unit of the same quantity") {
+  CHECK(*ToUnit(123.456, "000123.456", "kWh", Quantity::kEnergy, "kWh") == 123.456);
+  CHECK(*ToUnit(6545766, "006545766", "Wh", Quantity::kEnergy, "kWh") == 6545.766);
+  CHECK(*ToUnit(0.543, "00.543", "kW", Quantity::kPower, "W") == 543.0);
+  CHECK(*ToUnit(286, "000000286", "W", Quantity::kPower, "kW") == 0.286);
+  CHECK(*ToUnit(1500, "1500", "dm3", Quantity::kVolume, "m3") == 1.5);
+  // Q3D: 7 decimals of kWh stay exactly what was sent.
+  CHECK(*ToUnit(32549.5061662, "00032549.5061662", "kWh", Quantity::kEnergy, "kWh") ==
+        32549.5061662);
+  // Different multipliers (GJ -> kWh = 1e9 / 3.6e6): one rounding of an exact quotient.
+  CHECK(*ToUnit(3.6, "3.6", "GJ", Quantity::kEnergy, "kWh") == 1000.0);
+  CHECK(*ToUnit(1, "1", "kWh", Quantity::kEnergy, "GJ") == 0.0036);
+  // Same as ToBaseUnit when the target is the base unit.
+  CHECK(*ToUnit(4.426, "000004.426", "kWh", Quantity::kEnergy, "J") == 15933600.0);
+  CHECK(*ToUnit(2.0, "", "kWh", Quantity::kEnergy, "Wh") == 2000.0);
+}
+
+TEST_CASE("ToUnit gives nothing for a unit or target of another quantity, or for plain values") {
+  CHECK_FALSE(ToUnit(1, "1", "kW", Quantity::kEnergy, "kWh"));
+  CHECK_FALSE(ToUnit(1, "1", "kWh", Quantity::kEnergy, "W"));
+  CHECK_FALSE(ToUnit(1, "1", "", Quantity::kPlain, ""));
 }
 
 }  // namespace

@@ -1,12 +1,16 @@
-#include "gateway/core/json.h"
-
-#include <charconv>
-#include <cmath>
+#include "gateway/core/json_writer.h"
 
 #include "gateway/base/hex.h"
 
+#include <cassert>
+#include <charconv>
+#include <cmath>
+
 namespace p1 {
 
+// Control bytes are escaped and bytes that are not well-formed UTF-8 become
+// U+FFFD, so a header with binary noise (Iskra IE's 0x02, line garbage)
+// still yields valid JSON.
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
   size_t i = 0;
@@ -66,7 +70,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void AppendJsonDouble(std::string* out, double v) {
+void AppendJsonNumber(std::string* out, double v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   if (ec != std::errc() || !std::isfinite(v)) {
@@ -74,6 +78,62 @@ void AppendJsonDouble(std::string* out, double v) {
     return;
   }
   out->append(buf, end);
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (depth_ > 0) {
+    uint64_t bit = uint64_t{1} << (depth_ - 1);
+    if (has_member_ & bit) out_->push_back(',');
+    has_member_ |= bit;
+  }
+}
+
+JsonWriter& JsonWriter::Open(char c) {
+  BeforeValue();
+  assert(depth_ < 64);
+  out_->push_back(c);
+  ++depth_;
+  has_member_ &= ~(uint64_t{1} << (depth_ - 1));
+  return *this;
+}
+
+JsonWriter& JsonWriter::Close(char c) {
+  assert(depth_ > 0 && !after_key_);
+  --depth_;
+  out_->push_back(c);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  AppendJsonString(out_, key);
+  out_->push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view v) {
+  BeforeValue();
+  AppendJsonString(out_, v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Number(double v) {
+  BeforeValue();
+  AppendJsonNumber(out_, v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  BeforeValue();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out_->append(buf, end);
+  return *this;
 }
 
 }  // namespace p1
