@@ -32,7 +32,7 @@ LAYERS = {
     "exporters/metrics": ["gateway/core"],
     "exporters/json": ["exporters/metrics", "gateway/core"],
     "exporters/http": ["gateway/loop"],
-    "exporters/api": ["exporters/http", "gateway/core", "gateway/loop"],
+    "exporters/api": ["exporters/http", "exporters/json", "gateway/core", "gateway/loop"],
     "exporters": ["exporters/metrics", "exporters/http", "gateway/core", "gateway/loop", "config"],
     "gateway/app": ["gateway/runtime", "gateway/cli", "proxy", "exporters", "exporters/api",
                     "config/ser2net"],

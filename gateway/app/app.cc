@@ -2,11 +2,14 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "exporters/api/api_exporter.h"
+#include "exporters/api/device_apis.h"
 #include "exporters/http/http_server.h"
 #include "exporters/prometheus_exporter.h"
 #include "gateway/loop/acceptor.h"
@@ -44,6 +47,13 @@ bool App::Start(std::string* err) {
     http_ = std::make_unique<HttpServer>(loop_);
     exporter_->Register(http_.get());
     api_->Register(http_.get());
+    RegisterDsmrLogger(
+        http_.get(), [this](const std::string& name) { return Latest(name); },
+        [this] {
+          std::vector<std::string> names;
+          for (const auto& [name, entry] : meters_) names.push_back(name);
+          return names;
+        });
     const SocketAddress& at = config_.metrics_listen;
     sockaddr_storage addr{};
     int r = NumericSocketAddress(at.host, at.port, &addr);
@@ -72,6 +82,11 @@ bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
   }
   out->meter = std::make_unique<Meter>(loop_, mc, nullptr);
   AddSinks(mc.name, out);
+  if (mc.homewizard) {
+    out->homewizard = StartHomeWizard(mc, err);
+    if (!out->homewizard) return false;
+    out->homewizard_at = mc.homewizard;
+  }
   if (!out->meter->Start(err)) return false;
   for (const ListenerConfig& l : mc.listeners) {
     spdlog::info("meter {}: listening on {}", mc.name, l.listen.ToString());
@@ -81,10 +96,12 @@ bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
 
 namespace {
 
-// A meter's own settings, apart from its listeners (diffed one by one).
+// A meter's own settings, apart from its listeners (diffed one by one) and
+// its HomeWizard port (which the App owns).
 bool SameMeter(MeterConfig a, MeterConfig b) {
   a.listeners.clear();
   b.listeners.clear();
+  a.homewizard = b.homewizard = std::nullopt;
   return a == b;
 }
 
@@ -106,6 +123,7 @@ struct App::MeterPlan {
   std::vector<std::unique_ptr<Listener>> fresh;  // bound already (their port was free)
   std::vector<const ListenerConfig*> deferred;   // port held by an old listener that goes
   std::unique_ptr<Meter> meter;                  // prepared replacement, if the meter changed
+  std::unique_ptr<HomeWizardServer> homewizard;  // bound already: a new or moved HomeWizard port
 };
 
 bool App::Reload(std::string* err) {
@@ -191,6 +209,12 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
       }
       plan.fresh.push_back(std::move(l));
     }
+    const bool hw_stays =
+        plan.old != nullptr && plan.old->homewizard && plan.old->homewizard_at == mc.homewizard;
+    if (mc.homewizard && !hw_stays) {
+      plan.homewizard = StartHomeWizard(mc, err);
+      if (!plan.homewizard) return false;
+    }
     if (plan.old != nullptr && SameMeter(plan.old->meter->config(), mc)) continue;
     plan.meter = std::make_unique<Meter>(loop_, mc, nullptr);
     if (!plan.meter->Prepare(err)) {
@@ -237,6 +261,10 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
       plan.fresh.push_back(std::move(l));
     }
     for (auto& l : plan.fresh) entry->hub->Add(std::move(l));
+    if (plan.homewizard || !mc.homewizard) {
+      entry->homewizard = std::move(plan.homewizard);  // an old port closes here
+      entry->homewizard_at = entry->homewizard ? mc.homewizard : std::nullopt;
+    }
     if (plan.meter) {
       spdlog::info("reload: {} meter {}", plan.old ? "restarting" : "starting", mc.name);
       entry->meter = std::move(plan.meter);  // the old meter closes its source here
@@ -267,6 +295,28 @@ void App::OnSignal(void* owner, int signum) {
   }
   spdlog::info("{}: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
   self->Shutdown();
+}
+
+std::unique_ptr<HomeWizardServer> App::StartHomeWizard(const MeterConfig& mc, std::string* err) {
+  char host[256] = "p1gateway";
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "p1gateway");
+  auto hw = std::make_unique<HomeWizardServer>(
+      loop_, HomeWizardServer::Identity{mc.name, PROJECT_VERSION, host},
+      [this](const std::string& name) { return Latest(name); });
+  sockaddr_storage addr{};
+  int r = NumericSocketAddress(mc.homewizard->host, mc.homewizard->port, &addr);
+  if (r == 0) r = hw->Listen(addr);
+  if (r != 0) {
+    *err = "meter " + mc.name + ": homewizard " + mc.homewizard->ToString() + ": " + uv_strerror(r);
+    return nullptr;
+  }
+  spdlog::info("meter {}: HomeWizard P1 API on http://{}/api", mc.name, mc.homewizard->ToString());
+  return hw;
+}
+
+TelegramPtr App::Latest(const std::string& meter) const {
+  auto it = meters_.find(meter);
+  return it != meters_.end() && it->second.meter ? it->second.meter->latest() : nullptr;
 }
 
 void App::AddSinks(const std::string& name, Entry* entry) {

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 namespace p1 {
 
 class ApiExporter;
+class HomeWizardServer;
 class Hub;
 class HttpServer;
 class PrometheusExporter;
@@ -51,8 +53,10 @@ class App {
 
  private:
   struct Entry {
-    std::unique_ptr<Hub> hub;      // declared first: destroyed after the meter
-    std::unique_ptr<Meter> meter;  // holds a raw pointer to hub
+    std::unique_ptr<Hub> hub;                      // declared first: destroyed after the meter
+    std::unique_ptr<Meter> meter;                  // holds a raw pointer to hub
+    std::unique_ptr<HomeWizardServer> homewizard;  // the meter's HomeWizard API port, if any
+    std::optional<SocketAddress> homewizard_at;    // where it listens
   };
   static void OnSignal(void* owner, int signum);
   struct MeterPlan;
@@ -60,6 +64,9 @@ class App {
   bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans, std::string* err);
   void CommitReload(std::vector<MeterPlan>* plans);
   void AddSinks(const std::string& name, Entry* entry);
+  // A HomeWizard API server for `mc`, bound. Null with *err when it cannot bind.
+  std::unique_ptr<HomeWizardServer> StartHomeWizard(const MeterConfig& mc, std::string* err);
+  TelegramPtr Latest(const std::string& meter) const;
   // Every meter's state now, by name: what a scrape renders.
   std::vector<MeterSnapshotPtr> Snapshots() const;
 

@@ -1,10 +1,10 @@
 #include "gateway/core/json_writer.h"
 
-#include "gateway/base/hex.h"
-
 #include <cassert>
 #include <charconv>
 #include <cmath>
+
+#include "gateway/base/hex.h"
 
 namespace p1 {
 
