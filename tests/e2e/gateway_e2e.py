@@ -2,6 +2,7 @@
 """Black-box tests of the built p1gateway binary: pty meters, TCP clients,
 /metrics, signals, exit codes. Usage: gateway_e2e.py BINARY DATA_DIR TEST"""
 import contextlib
+import json
 import os
 import pty
 import signal
@@ -622,6 +623,73 @@ def test_one_thread(tmp):
             s.close()
 
 
+def npm_package(spec, name):
+    """Installs npm package `spec` once into the build tree (P1GW_NPM_DIR) and
+    returns its node_modules dir; exits 77 (skip) with the reason when node
+    or npm is missing or the registry cannot be reached."""
+    import shutil
+    if not shutil.which("node") or not shutil.which("npm"):
+        print("SKIP: node/npm not installed")
+        sys.exit(77)
+    prefix = os.environ.get("P1GW_NPM_DIR") or os.path.join(tempfile.gettempdir(), "p1gw-npm")
+    modules = os.path.join(prefix, "node_modules")
+    if not os.path.isdir(os.path.join(modules, name)):
+        r = subprocess.run(["npm", "install", "--prefix", prefix, "--no-audit", "--no-fund", spec],
+                           capture_output=True, text=True, timeout=240)
+        if r.returncode != 0:
+            print("SKIP: npm install %s failed:\n%s" % (spec, r.stderr[-2000:]))
+            sys.exit(77)
+    return modules
+
+
+def test_homewizard_client(tmp):
+    """Issue 10: a published HomeWizard client (npm
+    @zandor300/homewizard-energy-api) reads a meter's HomeWizard port and
+    gets the values the meter sent: the Belgian sample (gas, water, month
+    peak) written once on a pty."""
+    modules = npm_package("@zandor300/homewizard-energy-api@1.1.0", "@zandor300/homewizard-energy-api")
+    meter = PtyMeter(os.path.join(tmp, "be"))
+    mport, hwport = free_port(), free_port()
+    cfg = os.path.join(tmp, "hw.toml")
+    with open(cfg, "w") as f:
+        f.write('[http]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "be"\nserial = "%s"\n'
+                'preset = "be"\nhomewizard = "127.0.0.1:%d"\n' % (mport, meter.link, hwport))
+    telegram = corpus("dsmr_parser__be-emucs__fluvius-v171.txt")
+    with running(["--config", cfg]):
+        wait_for(lambda: metric_value(metrics(mport), "p1gateway_source_connected", {"meter": "be"}) == 1,
+                 "serial source open")
+        meter.write(telegram)
+        url = "http://127.0.0.1:%d/api/v1/meters/be" % mport
+        reading = json.loads(wait_for(lambda: urllib.request.urlopen(url, timeout=5).read(), "a reading"))
+        values = {o["obis"]: o.get("value") for o in reading["objects"]}
+        env = dict(os.environ, NODE_PATH=modules)
+        r = subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                 "homewizard_client.js"),
+                            "http://127.0.0.1:%d" % hwport],
+                           capture_output=True, text=True, timeout=60, env=env)
+        if r.returncode != 0:
+            fail("HomeWizard client: %s %s" % (r.stdout, r.stderr))
+        got = json.loads(r.stdout)
+        basic, data = got["basic"], got["data"]
+        if basic.get("product_type") != "HWE-P1" or basic.get("api_version") != "v1":
+            fail("basic information: %r" % basic)
+        expect = {"total_power_import_t1_kwh": values["1-0:1.8.1"],
+                  "total_power_import_t2_kwh": values["1-0:1.8.2"],
+                  "total_power_export_t2_kwh": values["1-0:2.8.2"],
+                  "active_voltage_l1_v": values["1-0:32.7.0"],
+                  "montly_power_peak_w": values["1-0:1.6.0"] * 1000,
+                  "active_power_average_w": values["1-0:1.4.0"] * 1000}
+        for key, want in expect.items():
+            if key not in data or abs(float(data[key]) - float(want)) > 1e-6:
+                fail("HomeWizard data %s = %r, the meter sent %r" % (key, data.get(key), want))
+        types = sorted(e["type"] for e in data.get("external", []))
+        if types != ["gas_meter", "water_meter"]:
+            fail("external devices: %r" % data.get("external"))
+        text = got["telegram"] if isinstance(got["telegram"], str) else json.dumps(got["telegram"])
+        if "1-0:1.8.1(" not in text:
+            fail("telegram through the client: %r" % text[:200])
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"three_pty_meters": lambda: test_three_pty_meters(tmp),
@@ -636,7 +704,8 @@ def main():
          "simulate_pty": lambda: test_simulate_pty(tmp),
          "line_noise": lambda: test_line_noise(tmp),
          "key_redaction": lambda: test_key_redaction(tmp),
-         "one_thread": lambda: test_one_thread(tmp)}[TEST]()
+         "one_thread": lambda: test_one_thread(tmp),
+         "homewizard_client": lambda: test_homewizard_client(tmp)}[TEST]()
     print("ok", TEST)
 
 
