@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "config/config.h"
+#include "gateway/loop/acceptor.h"
 #include "gateway/loop/signal_watcher.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/loop/uv_loop.h"
@@ -47,11 +48,8 @@ class SimulateRun {
     } else if (out.rfind("tcp-listen:", 0) == 0) {
       SocketAddress addr;
       if (!ParseSocketAddress(out.substr(11), true, &addr, err)) return false;
-      struct sockaddr_storage ss;
-      int r = addr.host.find(':') != std::string::npos
-                  ? uv_ip6_addr(addr.host.c_str(), addr.port, reinterpret_cast<sockaddr_in6*>(&ss))
-                  : uv_ip4_addr(addr.host.empty() ? "0.0.0.0" : addr.host.c_str(), addr.port,
-                                reinterpret_cast<sockaddr_in*>(&ss));
+      sockaddr_storage ss{};
+      int r = NumericSocketAddress(addr.host, addr.port, &ss);
       if (r == 0) r = server_.Init(uv_tcp_init, loop_, this);
       if (r == 0) r = uv_tcp_bind(server_.get(), reinterpret_cast<sockaddr*>(&ss), 0);
       if (r == 0) r = uv_listen(reinterpret_cast<uv_stream_t*>(server_.get()), 128, OnConnection);

@@ -384,3 +384,104 @@ TEST_CASE("changing one listener keeps the clients of the meter's other listener
 
 }  // namespace
 }  // namespace p1
+
+namespace p1 {
+namespace {
+
+// One GET on a fresh connection to 127.0.0.1:port while the loop runs;
+// the whole answer, or "" when the connection is refused or nothing came.
+std::string HttpGet(uv_loop_t* loop, int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return "";
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  (void)!send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  std::string in;
+  bool closed = false;
+  RunUntil(
+      loop,
+      [&] {
+        char buf[4096];
+        ssize_t n;
+        while ((n = recv(fd, buf, sizeof buf, 0)) > 0) in.append(buf, static_cast<size_t>(n));
+        closed = n == 0 || (n < 0 && errno != EAGAIN);
+        return closed;
+      },
+      5000);
+  close(fd);
+  return in;
+}
+
+TEST_CASE(
+    "a reload adds, keeps, refuses and removes a meter's HomeWizard port without restarting it",
+    "[app][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  const int port_a = FreePort(), port_m = FreePort(), hw = FreePort();
+  int blocker = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(blocker, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(blocker, 1) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(blocker, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int taken = ntohs(addr.sin_port);
+  const std::string path = testing::TempPath("reload-hw.toml");
+  const std::string head = "[http]\nlisten = \"127.0.0.1:" + std::to_string(port_m) + "\"\n";
+  const std::string meter = MeterToml("a", "dsmr5", 20, port_a);
+  auto with_hw = [&](int port) {
+    // homewizard belongs to the meter table, before its listeners.
+    std::string m = meter;
+    m.insert(m.find("  [[meters.listeners]]"),
+             "homewizard = \"127.0.0.1:" + std::to_string(port) + "\"\n");
+    return head + m;
+  };
+  WriteFile(path, head + meter);
+  {
+    GatewayConfig config;
+    std::string err;
+    REQUIRE(LoadConfigFile(path, &config, &err));
+    App app(&loop, path, config);
+    REQUIRE(app.Start(&err));
+    const Meter* a = app.meter("a");
+    CHECK(HttpGet(&loop, hw, "/api").empty());
+
+    WriteFile(path, with_hw(hw));
+    REQUIRE(app.Reload(&err));
+    CHECK(app.meter("a") == a);  // a HomeWizard port is not a reason to restart the meter
+    CHECK(HttpGet(&loop, hw, "/api").find("\"product_type\":\"HWE-P1\"") != std::string::npos);
+    REQUIRE(RunUntil(
+        &loop, [&] { return app.meter("a")->latest() != nullptr; }, 5000));
+    CHECK(HttpGet(&loop, hw, "/api/v1/data").find("\"total_power_import_t1_kwh\":") !=
+          std::string::npos);
+
+    REQUIRE(app.Reload(&err));  // unchanged: the port stays
+    CHECK(HttpGet(&loop, hw, "/api").find("HWE-P1") != std::string::npos);
+
+    WriteFile(path, with_hw(taken));
+    CHECK_FALSE(app.Reload(&err));
+    CHECK(err.find("homewizard 127.0.0.1:" + std::to_string(taken)) != std::string::npos);
+    CHECK(HttpGet(&loop, hw, "/api").find("HWE-P1") != std::string::npos);
+
+    WriteFile(path, head + meter);
+    REQUIRE(app.Reload(&err));
+    CHECK(app.meter("a") == a);
+    CHECK(HttpGet(&loop, hw, "/api").empty());
+    app.Shutdown();
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  close(blocker);
+  CHECK(testing::DrainAndClose(&loop) == 0);
+  unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace p1
