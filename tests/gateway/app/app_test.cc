@@ -40,6 +40,21 @@ std::string MeterToml(const std::string& name, const std::string& variant, doubl
          "\n  [[meters.listeners]]\n  listen = \"127.0.0.1:" + std::to_string(port) + "\"\n";
 }
 
+// A listening socket on a free loopback port, standing for someone else
+// holding it; *port is its number. The caller closes it.
+int HoldPort(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(fd, 1) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
@@ -255,15 +270,8 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
   uv_loop_init(&loop);
   int port_a = FreePort(), port_b = FreePort(), port_m = FreePort();
   // Someone else holds this port.
-  int blocker = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(blocker, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(listen(blocker, 1) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(blocker, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int taken = ntohs(addr.sin_port);
+  int taken = 0;
+  const int blocker = HoldPort(&taken);
   std::string path = testing::TempPath("reload-taken.toml");
   std::string metrics = "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(port_m) + "\"\n";
   const std::string before =
@@ -425,15 +433,8 @@ TEST_CASE(
   uv_loop_t loop;
   uv_loop_init(&loop);
   const int port_a = FreePort(), port_m = FreePort(), hw = FreePort();
-  int blocker = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(blocker, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(listen(blocker, 1) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(blocker, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int taken = ntohs(addr.sin_port);
+  int taken = 0;
+  const int blocker = HoldPort(&taken);
   const std::string path = testing::TempPath("reload-hw.toml");
   const std::string head = "[http]\nlisten = \"127.0.0.1:" + std::to_string(port_m) + "\"\n";
   const std::string meter = MeterToml("a", "dsmr5", 20, port_a);
