@@ -690,6 +690,65 @@ def test_homewizard_client(tmp):
             fail("telegram through the client: %r" % text[:200])
 
 
+def test_slow_event_client(tmp):
+    """Issue 10: a client of /api/v1/events that never reads loses whole
+    events (counted), while a fast event client and a raw proxy client get
+    every one of 400 telegrams written on a pty."""
+    meter = PtyMeter(os.path.join(tmp, "m"))
+    mport, rport = free_port(), free_port()
+    cfg = os.path.join(tmp, "sse.toml")
+    with open(cfg, "w") as f:
+        f.write('[http]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "m"\nserial = "%s"\n'
+                'preset = "dsmr5"\n  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n'
+                '  queue_bytes = 4194304\n' % (mport, meter.link, rport))
+    telegram = corpus("dsmr-tools__dsmr50__onrealdsmr5-parse-real-telegram.txt")
+    n = 400
+    with running(["--config", cfg]):
+        raw = wait_for(lambda: socket.create_connection(("127.0.0.1", rport), timeout=1), "listener")
+        wait_for(lambda: metric_value(metrics(mport), "p1gateway_source_connected", {"meter": "m"}) == 1,
+                 "serial source open")
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.connect(("127.0.0.1", mport))
+        slow.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")  # and never read
+        fast = socket.create_connection(("127.0.0.1", mport), timeout=DEADLINE)
+        fast.sendall(b"GET /api/v1/events?meter=m HTTP/1.1\r\nHost: x\r\n\r\n")
+        meters_url = "http://127.0.0.1:%d/api/v1/meters" % mport
+        wait_for(lambda: json.loads(urllib.request.urlopen(meters_url, timeout=5).read())["events"]["clients"] == 2,
+                 "two event clients")
+        for _ in range(n):
+            meter.write(telegram)
+        got_raw, got_fast, raw_buf, fast_buf = 0, 0, b"", b""
+        end = time.time() + 60
+        raw.setblocking(False)
+        fast.setblocking(False)
+        while (got_raw < n or got_fast < n) and time.time() < end:
+            for sock, which in ((raw, "raw"), (fast, "fast")):
+                try:
+                    data = sock.recv(1 << 20)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    fail("%s client closed" % which)
+                if which == "raw":
+                    raw_buf += data
+                    got_raw = raw_buf.count(b"!")
+                else:
+                    fast_buf += data
+                    got_fast = fast_buf.count(b"event: reading\n")
+            time.sleep(0.01)
+        if got_raw != n or got_fast != n:
+            fail("raw client got %d, fast event client %d of %d telegrams" % (got_raw, got_fast, n))
+        ids = [int(line[4:]) for line in fast_buf.split(b"\n") if line.startswith(b"id: ")]
+        if ids != list(range(ids[0], ids[0] + n)):
+            fail("event ids are not consecutive")
+        events = json.loads(urllib.request.urlopen(meters_url, timeout=5).read())["events"]
+        if events["dropped"] == 0:
+            fail("the client that never reads lost no events: %r" % events)
+        for sock in (raw, slow, fast):
+            sock.close()
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"three_pty_meters": lambda: test_three_pty_meters(tmp),
@@ -705,7 +764,8 @@ def main():
          "line_noise": lambda: test_line_noise(tmp),
          "key_redaction": lambda: test_key_redaction(tmp),
          "one_thread": lambda: test_one_thread(tmp),
-         "homewizard_client": lambda: test_homewizard_client(tmp)}[TEST]()
+         "homewizard_client": lambda: test_homewizard_client(tmp),
+         "slow_event_client": lambda: test_slow_event_client(tmp)}[TEST]()
     print("ok", TEST)
 
 
