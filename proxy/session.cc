@@ -6,17 +6,14 @@
 #include <string>
 #include <utility>
 
+#include "gateway/loop/uv_request.h"
 #include "proxy/listener.h"
 
 namespace p1 {
 namespace {
 
-// A write request owns a reference to what it writes until its callback.
-struct WriteRequest {
-  uv_write_t req;
-  std::shared_ptr<const void> owner;
-  size_t size = 0;
-};
+// A write owns a reference to what it writes until its callback.
+using WriteRequest = UvRequest<uv_write_t, OutChunk>;
 
 uv_stream_t* Stream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp); }
 
@@ -36,7 +33,7 @@ Session::Session(Listener* listener, const ListenerConfig* config, const SerialS
 
 bool Session::Start() {
   uv_tcp_t* tcp = tcp_.get();
-  uv_tcp_nodelay(tcp, 1);  // a telegram is one write; don't hold its tail back
+  uv_tcp_nodelay(tcp, 1);        // a telegram is one write; don't hold its tail back
   uv_tcp_keepalive(tcp, 1, 60);  // vanished peers are found without waiting hours
   // Cap the kernel's share of a stuck client's backlog so queue_bytes is the
   // real per-client bound (autotuning would otherwise let it grow to MBs).
@@ -99,16 +96,13 @@ bool Session::Write(const OutChunk& chunk) {
   if (chunk.data.empty()) return true;
   uv_tcp_t* tcp = tcp_.get();
   if (Queued() == 0) last_progress_ms_ = uv_now(tcp->loop);  // the stuck clock starts now
-  auto* w = new WriteRequest;
-  w->req.data = w;
-  w->owner = chunk.owner;
-  w->size = chunk.data.size();
   // libuv never writes through the buffer; the cast only satisfies uv_buf_t.
   uv_buf_t buf = uv_buf_init(const_cast<char*>(chunk.data.data()),
                              static_cast<unsigned int>(chunk.data.size()));
-  const int r = uv_write(&w->req, Stream(tcp), &buf, 1, OnWrite);
+  const int r = WriteRequest::Start(WriteRequest::Make(chunk), [&](uv_write_t* req) {
+    return uv_write(req, Stream(tcp), &buf, 1, OnWrite);
+  });
   if (r != 0) {
-    delete w;
     Disconnected(false, uv_strerror(r));
     return false;
   }
@@ -175,17 +169,15 @@ void Session::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
 }
 
 void Session::OnWrite(uv_write_t* req, int status) {
-  auto* w = static_cast<WriteRequest*>(req->data);
+  const WriteRequest::Ptr w = WriteRequest::Adopt(req);
   auto* self = static_cast<Session*>(req->handle->data);
-  if (self != nullptr) {
-    if (status == 0) {
-      self->stats_->bytes_sent += w->size;
-      self->last_progress_ms_ = uv_now(req->handle->loop);
-    } else {
-      self->Disconnected(false, uv_strerror(status));  // EPIPE, ECONNRESET, ...
-    }
+  if (self == nullptr) return;
+  if (status == 0) {
+    self->stats_->bytes_sent += w->extra().data.size();
+    self->last_progress_ms_ = uv_now(req->handle->loop);
+  } else {
+    self->Disconnected(false, uv_strerror(status));  // EPIPE, ECONNRESET, ...
   }
-  delete w;
 }
 
 }  // namespace p1

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "gateway/loop/uv_request.h"
+
 namespace p1 {
 namespace {
 
@@ -34,13 +36,14 @@ std::string ClientKey(const sockaddr_storage& peer) {
   return {};
 }
 
-// Owns what one uv_write sends until its callback: a head (or a chunk-size
-// line) and a shared body.
-struct WriteRequest {
-  uv_write_t req;
+// What one uv_write sends, owned until its callback: a head (or a
+// chunk-size line) and a shared body.
+struct Pending {
   std::string head;
   OutChunk body;
 };
+using WriteRequest = UvRequest<uv_write_t, Pending>;
+using ShutdownRequest = UvRequest<uv_shutdown_t>;
 
 }  // namespace
 
@@ -152,7 +155,7 @@ class HttpConnection {
   }
 
   static void OnWrite(uv_write_t* req, int status) {
-    std::unique_ptr<WriteRequest> w(static_cast<WriteRequest*>(req->data));
+    const WriteRequest::Ptr w = WriteRequest::Adopt(req);
     auto* self = static_cast<HttpConnection*>(req->handle->data);
     if (self == nullptr) return;
     if (status != 0) {
@@ -163,7 +166,7 @@ class HttpConnection {
     if (self->paused_ && self->Queued() <= kPipelineHighWater / 2) self->Resume();
   }
 
-  static void OnShutdown(uv_shutdown_t* req, int /*status*/) { delete req; }
+  static void OnShutdown(uv_shutdown_t* req, int /*status*/) { ShutdownRequest::Adopt(req); }
 
   // Parses and answers what `in` holds, one request at a time.
   void Process(std::string_view in) {
@@ -248,9 +251,9 @@ class HttpConnection {
       paused_ = false;
       uv_read_start(Stream(tcp_.get()), OnAlloc, OnRead);
     }
-    auto* req = new uv_shutdown_t;
-    if (uv_shutdown(req, Stream(tcp_.get()), OnShutdown) != 0) {
-      delete req;
+    if (ShutdownRequest::Start(ShutdownRequest::Make(), [&](uv_shutdown_t* req) {
+          return uv_shutdown(req, Stream(tcp_.get()), OnShutdown);
+        }) != 0) {
       Close();
     }
   }
@@ -266,25 +269,25 @@ class HttpConnection {
   bool Write(std::string head, const OutChunk& body, bool crlf = false) {
     static const char kCrlf[] = "\r\n";
     if (Queued() == 0) last_progress_ms_ = Now();  // the write clock starts now
-    auto w = std::make_unique<WriteRequest>();
-    w->req.data = w.get();
-    w->head = std::move(head);
-    w->body = body;
+    auto w = WriteRequest::Make(Pending{std::move(head), body});
+    Pending& p = w->extra();
     uv_buf_t bufs[3];
     unsigned n = 0;
-    if (!w->head.empty())
-      bufs[n++] = uv_buf_init(w->head.data(), static_cast<unsigned>(w->head.size()));
+    if (!p.head.empty())
+      bufs[n++] = uv_buf_init(p.head.data(), static_cast<unsigned>(p.head.size()));
     // libuv never writes through the buffers; the casts only satisfy uv_buf_t.
-    if (!body.empty())
+    if (!body.empty()) {
       bufs[n++] =
           uv_buf_init(const_cast<char*>(body.data.data()), static_cast<unsigned>(body.data.size()));
+    }
     if (crlf) bufs[n++] = uv_buf_init(const_cast<char*>(kCrlf), 2);
     if (n == 0) return true;
-    if (uv_write(&w->req, Stream(tcp_.get()), bufs, n, OnWrite) != 0) {
+    if (WriteRequest::Start(std::move(w), [&](uv_write_t* req) {
+          return uv_write(req, Stream(tcp_.get()), bufs, n, OnWrite);
+        }) != 0) {
       Close();
       return false;
     }
-    w.release();  // OnWrite frees it
     return true;
   }
 
