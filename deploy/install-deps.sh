@@ -12,3 +12,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libtelnet-dev libhttp-parser-dev libbenchmark-dev zlib1g-dev \
   clang libclang-rt-14-dev \
   socat python3 python3-serial prometheus curl netcat-openbsd >/dev/null
+# The browser test (tests/e2e/web_e2e.py): Chromium, and node with npm to fetch
+# playwright-core at test time. NodeSource's nodejs ships its own npm and
+# conflicts with Debian's, so npm is only installed when missing.
+$SUDO apt-get install -y -qq --no-install-recommends chromium nodejs >/dev/null
+command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
