@@ -32,7 +32,9 @@ LAYERS = {
     "exporters/metrics": ["gateway/core"],
     "exporters/json": ["exporters/metrics", "gateway/core"],
     "exporters/http": ["gateway/loop"],
-    "exporters/api": ["exporters/http", "exporters/json", "gateway/core", "gateway/loop"],
+    "exporters/web": [],
+    "exporters/api": ["exporters/http", "exporters/json", "exporters/web", "gateway/core",
+                      "gateway/loop"],
     "exporters": ["exporters/metrics", "exporters/http", "gateway/core", "gateway/loop", "config"],
     "gateway/app": ["gateway/runtime", "gateway/cli", "proxy", "exporters", "exporters/api",
                     "config/ser2net"],
@@ -46,7 +48,7 @@ TESTS = "tests"
 
 # Pure folders: functions of bytes, no loop, no sockets, no logging.
 PURE = ["gateway/base", "gateway/core", "gateway/sim", "proxy/telnet", "exporters/metrics",
-        "exporters/json", "config", "config/ser2net"]
+        "exporters/json", "exporters/web", "config", "config/ser2net"]
 IMPURE_SYSTEM = re.compile(r"^(uv\.h|spdlog/|sys/socket\.h|netinet/|libserialport\.h|pty\.h)")
 
 SOURCE_ROOTS = ["config", "gateway", "proxy", "exporters", "fuzz", "bench", "tests"]

@@ -12,9 +12,11 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libtelnet-dev libhttp-parser-dev libbenchmark-dev zlib1g-dev \
   clang libclang-rt-14-dev \
   socat python3 python3-serial prometheus curl netcat-openbsd >/dev/null
-# Node.js and npm for the tests that drive published JavaScript clients (and
-# a browser); a Node.js already installed (e.g. NodeSource's, which ships its
-# own npm and conflicts with Debian's) is kept.
+# The tests that drive a browser (Chromium, through playwright-core fetched
+# from npm at test time) and published JavaScript clients need node and npm.
+# A Node.js already installed (NodeSource's ships its own npm and conflicts
+# with Debian's) is kept.
+$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi

@@ -1,4 +1,4 @@
-// Serves /metrics (and / with a short page linking it) on an HttpServer.
+// Serves /metrics on an HttpServer.
 // Each scrape asks the SnapshotSource for the meters' state at that moment;
 // both run on the loop thread, so nothing is copied ahead of a scrape.
 #ifndef P1GW_EXPORTERS_PROMETHEUS_EXPORTER_H_
@@ -22,7 +22,7 @@ class PrometheusExporter {
 
   PrometheusExporter(std::string version, SnapshotSource source);
 
-  // Adds the handlers for "/metrics" and "/"; *server must not outlive this.
+  // Adds the handler for "/metrics"; *server must not outlive this.
   void Register(HttpServer* server) const;
   // The exposition text at `now_unix_ms` (for tests and promtool).
   std::string Render(int64_t now_unix_ms) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "exporters/web/web_page.h"
 #include "gateway/core/json_writer.h"
 #include "gateway/core/render.h"
 #include "gateway/loop/wall_clock.h"
@@ -121,6 +122,12 @@ void ApiExporter::Register(HttpServer* server) {
   route("/api/v1/events", false, [this](const HttpRequest& req) { return Events(req); });
   route("/api/", true, [](const HttpRequest&) { return Error(404, "no such API path"); });
   route("/healthz", false, [this](const HttpRequest&) { return Health(); });
+  // The live page reads the routes above; same origin, so no CORS.
+  server->Handle("/", [](const HttpRequest&) {
+    HttpResponse r = HttpResponse::Text(200, std::string(WebPage()));
+    r.content_type = "text/html; charset=utf-8";
+    return r;
+  });
 }
 
 HttpResponse ApiExporter::Guard(const HttpRequest& req,

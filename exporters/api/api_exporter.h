@@ -7,6 +7,7 @@
 //                                       per telegram, a comment heartbeat,
 //                                       Last-Event-ID resumption
 //   GET /healthz                        200 while every meter is up, else 503
+//   GET /                               the live page (exporters/web)
 // Errors are {"error": "..."} with their status. CORS headers only for the
 // configured origins. State is read from the SnapshotSource per request;
 // events come from the meters through SinkFor().

@@ -2,6 +2,8 @@
 // content types, CORS, server-sent events (framing, filter, resumption, a
 // slow client that loses whole events while a fast one gets every event).
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -119,6 +121,30 @@ TEST_CASE(
   CHECK(head->status() == 200);
   CHECK(head->Has("Content-Length: " +
                   std::to_string(ApiExporter::ReadingJson("home", *a.meters[1]->latest).size())));
+}
+
+TEST_CASE("API: / is the live page, byte for byte exporters/web/index.html, linking the API") {
+  std::ifstream in(P1GW_WEB_PAGE, std::ios::binary);
+  REQUIRE(in);
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Api a;
+  Client c(&a.f.loop, a.f.port());
+  c.Get("/");
+  auto page = c.Read();
+  REQUIRE(page);
+  CHECK(page->status() == 200);
+  CHECK(page->Has("Content-Type: text/html; charset=utf-8"));
+  CHECK(page->body == file);
+  CHECK(page->body.find("href=\"/metrics\"") != std::string::npos);
+  CHECK(page->body.find("href=\"/api/v1/meters\"") != std::string::npos);
+  CHECK(page->body.find("new EventSource('/api/v1/events')") != std::string::npos);
+  // No CDN: nothing is loaded from another origin.
+  CHECK(page->body.find("src=\"http") == std::string::npos);
+  CHECK(page->body.find("href=\"http") == std::string::npos);
+  c.Get("/", "", "POST");
+  auto post = c.Read();
+  REQUIRE(post);
+  CHECK(post->status() == 405);
 }
 
 TEST_CASE("API: /healthz is 200 while every meter is up, 503 with the ones down") {

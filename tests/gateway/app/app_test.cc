@@ -268,10 +268,11 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
   // failed to bind, and stayed down.
   uv_loop_t loop;
   uv_loop_init(&loop);
-  int port_a = FreePort(), port_b = FreePort(), port_m = FreePort();
-  // Someone else holds this port.
+  // Someone else holds this port (taken first: a port FreePort() returned
+  // is free again and bind(0) may hand it out once more).
   int taken = 0;
   const int blocker = HoldPort(&taken);
+  int port_a = FreePort(), port_b = FreePort(), port_m = FreePort();
   std::string path = testing::TempPath("reload-taken.toml");
   std::string metrics = "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(port_m) + "\"\n";
   const std::string before =
@@ -432,9 +433,9 @@ TEST_CASE(
     "[app][loop]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  const int port_a = FreePort(), port_m = FreePort(), hw = FreePort();
   int taken = 0;
-  const int blocker = HoldPort(&taken);
+  const int blocker = HoldPort(&taken);  // first, as above
+  const int port_a = FreePort(), port_m = FreePort(), hw = FreePort();
   const std::string path = testing::TempPath("reload-hw.toml");
   const std::string head = "[http]\nlisten = \"127.0.0.1:" + std::to_string(port_m) + "\"\n";
   const std::string meter = MeterToml("a", "dsmr5", 20, port_a);
