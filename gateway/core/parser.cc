@@ -431,9 +431,8 @@ void UpdateMbus(const Record& r, uint32_t line, Reading* out, CosemObject* obj) 
 }
 
 // Appends an object, built in place: the vector keeps its capacity across
-// telegrams. Copying a constant compiles to a few vector moves, where
-// value-initialising (emplace_back()) became a `rep stos` with a high
-// start-up cost per object.
+// telegrams. Copied from a constant rather than value-initialised (why:
+// bench/README.md).
 CosemObject& AddObject(const Obis& obis, uint32_t line, Reading* out) {
   static constexpr CosemObject kBlank{};
   CosemObject& obj = out->objects.emplace_back(kBlank);

@@ -1,11 +1,7 @@
 // Scanning primitives of the telegram parser (gateway/parser.cc): OBIS
 // codes, numbers, group ends. Internal to the parser; pure and portable
 // (plain C++, no intrinsics), so x86 and the ARM boards run the same code.
-//
-// Why byte loops: measured on the 913-byte benchmark telegram, SWAR scans
-// of digits and units were slower. The predictor learns a meter's field
-// widths, so with branches the next load's position is known ahead; SWAR
-// computes positions from data, chaining every load on the one before.
+// Digits and units are scanned byte by byte (why: bench/README.md).
 #ifndef P1GW_GATEWAY_CORE_PARSER_SCAN_H_
 #define P1GW_GATEWAY_CORE_PARSER_SCAN_H_
 
@@ -20,7 +16,8 @@
 
 namespace p1::scan {
 
-inline unsigned DigitValue(char c) { return static_cast<unsigned char>(c - '0'); }  // > 9: not a digit
+// > 9: not a digit.
+inline unsigned DigitValue(char c) { return static_cast<unsigned char>(c - '0'); }
 inline bool IsDigit(char c) { return DigitValue(c) <= 9; }
 inline bool IsAlpha(char c) { return static_cast<unsigned char>((c | 0x20) - 'a') <= 'z' - 'a'; }
 inline bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
@@ -77,14 +74,14 @@ bool ParseObisPrefix(std::string_view text, Obis* out, size_t* end) {
 // first byte that does not fit; the caller decides whether it may end the
 // value.
 struct NumberShape {
-  uint64_t mantissa;        // all digits; exact while at most 19
-  size_t digits;            // integer and fraction digits
+  uint64_t mantissa;  // all digits; exact while at most 19
+  size_t digits;      // integer and fraction digits
   size_t frac_digits;
   bool point;
-  bool empty_unit;          // '*' without a unit
-  const char* digits_end;   // end of the digits and point
-  const char* unit_begin;   // after the '*', if any
-  const char* end;          // end of the unit
+  bool empty_unit;         // '*' without a unit
+  const char* digits_end;  // end of the digits and point
+  const char* unit_begin;  // after the '*', if any
+  const char* end;         // end of the unit
 };
 
 // Scans [p, limit). kUnchecked: the caller guarantees a byte that is not a
