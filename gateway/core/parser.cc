@@ -1,5 +1,6 @@
 #include "gateway/core/parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <string>
@@ -14,13 +15,6 @@ namespace {
 // 10-entry power-failure log with room to spare; a record with more groups
 // keeps the first kMaxGroups and reports an error.
 constexpr size_t kMaxGroups = 128;
-
-using scan::IsDigit;
-using scan::kObisUncheckedBytes;
-using scan::NumberShape;
-using scan::NumberValue;
-using scan::ParseObisPrefix;
-using scan::ScanNumber;
 
 std::string_view StripLineEnd(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == '\0')) s.remove_suffix(1);
@@ -40,16 +34,25 @@ std::string_view StripLineEnd(std::string_view s) {
   out->errors.push_back(std::move(e));
 }
 
-// One value group: the bytes between '(' and ')', and the number shape
-// scanned from its start (after an optional sign) while looking for its end.
-// No default member initialisers: declaring a Record's table of them must
-// not zero it.
+// One value group: the bytes between '(' and ')'. A plain pointer and size:
+// trivially constructible, so declaring a Record's table does not zero it.
 struct Group {
   const char* data;
   size_t size;
-  NumberShape num;
 
   std::string_view text() const { return {data, size}; }
+};
+
+// A record's "(..)(..)" groups as ScanGroups found them. Every group is
+// followed by a byte that ends a number scan (its ')', or the line end after
+// an unterminated value), unless it ends the text at text_end.
+struct Record {
+  Group groups[kMaxGroups];
+  size_t count = 0;
+  std::string_view raw;  // from the first '(' to the end of the last group
+  const char* text_end = nullptr;
+
+  std::string_view group(size_t i) const { return groups[i].text(); }
 };
 
 struct Number {
@@ -59,13 +62,21 @@ struct Number {
   std::string_view unit;
 };
 
-// The group as a whole number: an optional sign, then a number shape ending
-// exactly at the group's end ("-1.5*kvar"). Inlined: a Number returned
-// through memory is written in 8-byte halves and read back as 16-byte
-// string_views, and that store-to-load forwarding fails.
-[[gnu::always_inline]] inline bool GroupNumber(const Group& g, Number* out) {
-  const NumberShape& n = g.num;
+// Group i as a whole number: an optional sign, then a number shape ending
+// exactly at the group's end ("-1.5*kvar"). Scanned here, not in ScanGroups,
+// so that only the groups read as numbers pay for it. Inlined: a Number
+// returned through memory is written in 8-byte halves and read back as
+// 16-byte string_views, and that store-to-load forwarding fails.
+[[gnu::always_inline]] inline bool GroupNumber(const Record& r, size_t i, Number* out) {
+  const Group& g = r.groups[i];
   const char* const end = g.data + g.size;
+  const bool sign = g.size != 0 && (g.data[0] == '-' || g.data[0] == '+');
+  NumberShape n;
+  if (end != r.text_end) {
+    ScanNumber<true>(g.data + sign, nullptr, &n);
+  } else {
+    ScanNumber<false>(g.data + sign, end, &n);
+  }
   if (n.digits == 0 || n.end != end || n.empty_unit) return false;
   const std::string_view digits(g.data, static_cast<size_t>(n.digits_end - g.data));
   if (!NumberValue(n, digits, g.data[0] == '-', &out->value)) return false;
@@ -105,87 +116,56 @@ bool LooksLikeObisStart(std::string_view s) {
   return n > 0 && i < s.size() && s[i] == ':';
 }
 
+// True when the line `next` continues a value wrapped over several lines
+// (long 96.13.0 messages) rather than starting something else.
+bool ContinuesValue(std::string_view next) {
+  return !next.empty() && next[0] != '!' && next[0] != '(' && next[0] != '/' && next[0] != '\r' &&
+         next[0] != '\n' && !LooksLikeObisStart(next);
+}
+
+size_t LineEnd(std::string_view text, size_t from) {
+  const size_t nl = text.find('\n', from);
+  return nl == std::string_view::npos ? text.size() : nl;
+}
+
 // Scans a record's "(..)(..)" groups starting at text[*pos] == '('. Follows
 // continuation lines that start with '(' (DSMR 2.2/3 gas profile) and values
-// wrapped over several lines (long 96.13.0 messages). On return *pos is the
-// start of the line after the record and *line the record's last line.
-// Number scans starting before text[safe_end], a '\n', need no bounds checks.
-struct Record {
-  Group groups[kMaxGroups];
-  size_t count = 0;
-  bool overflow = false;
-  std::string_view raw;  // from the first '(' to the end of the last group
-
-  std::string_view group(size_t i) const { return groups[i].text(); }
-};
-
-void ScanGroups(std::string_view text, size_t safe_end, size_t* pos, uint32_t* line, Reading* out,
-                Record* rec) {
+// wrapped over several lines. On return *pos is the start of the line after
+// the record and *line the record's last line. A record with more than
+// kMaxGroups groups keeps the first kMaxGroups and reports an error.
+[[gnu::always_inline]] inline void ScanGroups(std::string_view text, size_t* pos, uint32_t* line,
+                                              Reading* out, Record* rec) {
   const uint32_t first_line = *line;
+  const size_t raw_begin = *pos;
   size_t p = *pos;
-  const size_t raw_begin = p;
-  size_t raw_end = p;
-  rec->count = 0;
-  rec->overflow = false;
-  Group spare;  // takes the groups past kMaxGroups
-  auto add_group = [&](Group* g, std::string_view bytes) {
-    g->data = bytes.data();
-    g->size = bytes.size();
-    if (g == &spare) {
-      rec->overflow = true;
-    } else {
-      ++rec->count;
-    }
-  };
-  auto line_end = [&](size_t from) {
-    size_t nl = text.find('\n', from);
-    return nl == std::string_view::npos ? text.size() : nl;
-  };
+  size_t count = 0;  // groups seen, kept or not
+  rec->text_end = text.data() + text.size();
   while (true) {
-    // text[p] == '('. The number scan stops at the first byte that cannot
-    // be part of a number, which is at the latest the group's end.
-    Group* g = rec->count < kMaxGroups ? &rec->groups[rec->count] : &spare;
-    const char* const value = text.data() + p + 1;
-    const bool sign = p + 1 < text.size() && (*value == '-' || *value == '+');
-    if (p + 1 + sign < safe_end) {
-      ScanNumber<true>(value + sign, nullptr, &g->num);
-    } else {
-      ScanNumber<false>(value + sign, text.data() + text.size(), &g->num);
-    }
-    size_t q = static_cast<size_t>(g->num.end - text.data());
-    size_t close = q < text.size() && text[q] == ')' ? q : std::string_view::npos;
-    while (close == std::string_view::npos) {
-      size_t c = scan::FindCloseOrNewline(text, q);
-      if (c == text.size()) break;
-      if (text[c] == ')') {
-        close = c;
-        break;
-      }
-      std::string_view next = text.substr(c + 1);
-      if (next.empty() || next[0] == '!' || next[0] == '(' || next[0] == '/' || next[0] == '\r' ||
-          next[0] == '\n' || LooksLikeObisStart(next)) {
-        break;
-      }
+    const size_t value = p + 1;  // text[p] == '('
+    size_t close = FindCloseOrNewline(text, value);
+    while (close < text.size() && text[close] == '\n' && ContinuesValue(text.substr(close + 1))) {
       ++*line;
-      q = c + 1;
+      close = FindCloseOrNewline(text, close + 1);
     }
-    if (close == std::string_view::npos) {
-      size_t end = line_end(q);
+    if (close == text.size() || text[close] != ')') {
+      const size_t end = LineEnd(text, close);
       AddError(out, *line, "unterminated value", StripLineEnd(text.substr(p, end - p)));
-      add_group(g, StripLineEnd(text.substr(p + 1, end - p - 1)));
+      const std::string_view g = StripLineEnd(text.substr(value, end - value));
+      if (count < kMaxGroups) rec->groups[count] = {g.data(), g.size()};
+      rec->count = std::min(count + 1, kMaxGroups);
       rec->raw = StripLineEnd(text.substr(raw_begin, end - raw_begin));
       *pos = end < text.size() ? end + 1 : end;
       return;
     }
-    add_group(g, text.substr(p + 1, close - p - 1));
-    raw_end = close + 1;
+    if (count < kMaxGroups) rec->groups[count] = {text.data() + value, close - value};
+    ++count;
     p = close + 1;
     if (p < text.size() && text[p] == '(') continue;
     size_t next;
     if (p + 1 < text.size() && text[p] == '\r' && text[p + 1] == '\n') {
       next = p + 2;  // the common case, without another scan of the line
     } else {
-      size_t end = line_end(p);
+      const size_t end = LineEnd(text, p);
       std::string_view tail = StripLineEnd(text.substr(p, end - p));
       while (!tail.empty() && tail.front() == ' ') tail.remove_prefix(1);
       if (!tail.empty()) AddError(out, *line, "unexpected text after value", tail);
@@ -196,9 +176,10 @@ void ScanGroups(std::string_view text, size_t safe_end, size_t* pos, uint32_t* l
       p = next;
       continue;
     }
-    rec->raw = text.substr(raw_begin, raw_end - raw_begin);
+    rec->count = std::min(count, kMaxGroups);
+    rec->raw = text.substr(raw_begin, p - raw_begin);
     *pos = next;
-    if (rec->overflow) AddError(out, first_line, "too many values, kept the first 128", {});
+    if (count > kMaxGroups) AddError(out, first_line, "too many values, kept the first 128", {});
     return;
   }
 }
@@ -246,7 +227,7 @@ void ParseEventLog(const Record& r, uint32_t line, Reading* out, CosemObject* ob
     TimestampOrError(r.group(2 + 2 * i), line, out, &ev.end);
     Number d;
     int64_t secs = 0;
-    if (GroupNumber(r.groups[3 + 2 * i], &d) && d.is_integer && ParseInt(d.text, &secs)) {
+    if (GroupNumber(r, 3 + 2 * i, &d) && d.is_integer && ParseInt(d.text, &secs)) {
       ev.duration_s = secs;
     } else {
       AddError(out, line, "bad event duration", r.group(3 + 2 * i));
@@ -256,10 +237,10 @@ void ParseEventLog(const Record& r, uint32_t line, Reading* out, CosemObject* ob
   obj->count = static_cast<uint32_t>(out->events.size()) - obj->first;
 }
 
-bool ParseEntryValue(const Group& g, uint32_t line, Reading* out, HistoryEntry* e) {
+bool ParseEntryValue(const Record& r, size_t i, uint32_t line, Reading* out, HistoryEntry* e) {
   Number n;
-  if (!GroupNumber(g, &n)) {
-    AddError(out, line, "bad value", g.text());
+  if (!GroupNumber(r, i, &n)) {
+    AddError(out, line, "bad value", r.group(i));
     return false;
   }
   e->value = n.value;
@@ -281,7 +262,7 @@ void ParseHistory(const Record& r, uint32_t line, Reading* out, CosemObject* obj
       HistoryEntry e;
       e.period = period;
       e.has_period = true;
-      if (ParseEntryValue(r.groups[i], line, out, &e)) out->entries.push_back(e);
+      if (ParseEntryValue(r, i, line, out, &e)) out->entries.push_back(e);
     }
   } else {
     int64_t declared = 0;
@@ -297,7 +278,7 @@ void ParseHistory(const Record& r, uint32_t line, Reading* out, CosemObject* obj
       e.has_period = e.has_time = true;
       TimestampOrError(g(i), line, out, &e.period);
       TimestampOrError(g(i + 1), line, out, &e.time);
-      if (ParseEntryValue(r.groups[i + 2], line, out, &e)) out->entries.push_back(e);
+      if (ParseEntryValue(r, i + 2, line, out, &e)) out->entries.push_back(e);
     }
   }
   obj->count = static_cast<uint32_t>(out->entries.size()) - obj->first;
@@ -314,7 +295,7 @@ void ParseGasProfile(const Record& r, uint32_t line, Reading* out, CosemObject* 
   }
   Number n;
   std::string_view value = r.group(r.count - 1);
-  if (!GroupNumber(r.groups[r.count - 1], &n)) {
+  if (!GroupNumber(r, r.count - 1, &n)) {
     obj->kind = ValueKind::kRaw;
     obj->text = r.raw;
     AddError(out, line, "bad value", value);
@@ -338,7 +319,7 @@ void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj
     } else if (LooksLikeDsmrTimestamp(g(0)) || IsClockObject(obj->obis)) {
       obj->kind = ValueKind::kTimestamp;
       TimestampOrError(g(0), line, out, &obj->timestamp);
-    } else if (GroupNumber(r.groups[0], &n)) {
+    } else if (GroupNumber(r, 0, &n)) {
       SetNumber(n, obj);
     } else if (IsNumericObject(obj->obis)) {
       obj->kind = ValueKind::kRaw;
@@ -353,7 +334,7 @@ void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj
   if (r.count == 2) {
     // (capture time)(value): M-Bus readings, Belgian 1.6.0 month peak.
     if (LooksLikeDsmrTimestamp(g(0)) || IsTwelveDigits(g(0))) {
-      if (GroupNumber(r.groups[1], &n)) {
+      if (GroupNumber(r, 1, &n)) {
         SetNumber(n, obj);
         obj->has_timestamp = true;
         TimestampOrError(g(0), line, out, &obj->timestamp);
@@ -363,7 +344,7 @@ void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj
       obj->kind = ValueKind::kRaw;
       obj->text = r.raw;
       return;
-    } else if (GroupNumber(r.groups[0], &n) && ParseAceTimestamp(g(1), &obj->timestamp)) {
+    } else if (GroupNumber(r, 0, &n) && ParseAceTimestamp(g(1), &obj->timestamp)) {
       // ACE4000 puts the value first and a "YY-MM-DD hh:mm:ss" time after it.
       SetNumber(n, obj);
       obj->has_timestamp = true;
@@ -461,16 +442,13 @@ bool ParseTelegram(std::string_view text, Reading* out) {
   out->header = StripLineEnd(text.substr(1, pos - (nl == std::string_view::npos ? 1 : 2)));
   uint32_t line = 1;
   Record rec;  // on the stack, no heap
-  // The last '\n' ends every number scan that starts before it.
-  const size_t last_newline = text.rfind('\n');
-  const size_t safe_end = last_newline == std::string_view::npos ? 0 : last_newline;
   while (pos < text.size()) {
     // "A-B:C.D.E(" parsed straight from the text; anything else is a blank,
     // '!', junk or stray value line.
     ++line;
     Obis obis;
     size_t obis_len = 0;
-    std::string_view rest = text.substr(pos);
+    const std::string_view rest(text.data() + pos, text.size() - pos);
     bool is_obis = rest.size() >= kObisUncheckedBytes
                        ? ParseObisPrefix<true>(rest, &obis, &obis_len)
                        : ParseObisPrefix<false>(rest, &obis, &obis_len);
@@ -488,7 +466,7 @@ bool ParseTelegram(std::string_view text, Reading* out) {
     }
     CosemObject& obj = AddObject(obis, line, out);
     size_t p = pos + paren;
-    ScanGroups(text, safe_end, &p, &line, out, &rec);
+    ScanGroups(text, &p, &line, out, &rec);
     pos = p;
     if (obis.c == 99 && obis.d == 97 && obis.e == 0) {
       ParseEventLog(rec, obj.line, out, &obj);
