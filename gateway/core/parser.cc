@@ -55,9 +55,10 @@ struct Record {
   std::string_view group(size_t i) const { return groups[i].text(); }
 };
 
+// Set by GroupNumber, whole, when it returns true.
 struct Number {
-  double value = 0;
-  bool is_integer = true;
+  double value;
+  bool is_integer;
   std::string_view text;  // digits as sent, with any sign
   std::string_view unit;
 };
@@ -133,13 +134,13 @@ size_t LineEnd(std::string_view text, size_t from) {
 // wrapped over several lines. On return *pos is the start of the line after
 // the record and *line the record's last line. A record with more than
 // kMaxGroups groups keeps the first kMaxGroups and reports an error.
+// rec->text_end must be the end of `text`.
 [[gnu::always_inline]] inline void ScanGroups(std::string_view text, size_t* pos, uint32_t* line,
                                               Reading* out, Record* rec) {
   const uint32_t first_line = *line;
   const size_t raw_begin = *pos;
   size_t p = *pos;
   size_t count = 0;  // groups seen, kept or not
-  rec->text_end = text.data() + text.size();
   while (true) {
     const size_t value = p + 1;  // text[p] == '('
     size_t close = FindCloseOrNewline(text, value);
@@ -177,7 +178,7 @@ size_t LineEnd(std::string_view text, size_t from) {
       continue;
     }
     rec->count = std::min(count, kMaxGroups);
-    rec->raw = text.substr(raw_begin, p - raw_begin);
+    rec->raw = std::string_view(text.data() + raw_begin, p - raw_begin);
     *pos = next;
     if (count > kMaxGroups) AddError(out, first_line, "too many values, kept the first 128", {});
     return;
@@ -442,6 +443,7 @@ bool ParseTelegram(std::string_view text, Reading* out) {
   out->header = StripLineEnd(text.substr(1, pos - (nl == std::string_view::npos ? 1 : 2)));
   uint32_t line = 1;
   Record rec;  // on the stack, no heap
+  rec.text_end = text.data() + text.size();
   while (pos < text.size()) {
     // "A-B:C.D.E(" parsed straight from the text; anything else is a blank,
     // '!', junk or stray value line.

@@ -16,8 +16,8 @@
 
 namespace p1 {
 
-// > 9: not a digit.
-inline unsigned DigitValue(char c) { return static_cast<unsigned char>(c - '0'); }
+// > 9: not a digit (bytes below '0' wrap around).
+inline unsigned DigitValue(char c) { return static_cast<unsigned char>(c) - unsigned{'0'}; }
 inline bool IsDigit(char c) { return DigitValue(c) <= 9; }
 inline bool IsAlpha(char c) { return static_cast<unsigned char>((c | 0x20) - 'a') <= 'z' - 'a'; }
 inline bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
