@@ -71,16 +71,6 @@ bool ResolveCetTime(int year, int month, int day, int hour, int minute, int seco
   return true;
 }
 
-bool LooksLikeDsmrTimestamp(std::string_view text) {
-  if (text.size() != 13) return false;
-  char x = text[12];
-  if (x != 'S' && x != 'W' && x != 's' && x != 'w') return false;
-  for (size_t i = 0; i < 12; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-  }
-  return true;
-}
-
 bool ParseDsmrTimestamp(std::string_view text, Timestamp* out) {
   *out = Timestamp{};
   // 12 digits and an optional S/W; TwoDigits below checks the digits.

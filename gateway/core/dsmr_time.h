@@ -30,8 +30,17 @@ bool ResolveCetTime(int year, int month, int day, int hour, int minute, int seco
 bool ParseAceTimestamp(std::string_view text, Timestamp* out);
 
 // True when `text` has the shape of a DSMR timestamp: 12 digits and an
-// S/W suffix (valid or not as a date). Used to tell timestamps from values.
-bool LooksLikeDsmrTimestamp(std::string_view text);
+// S/W suffix (valid or not as a date). Used to tell timestamps from values;
+// inline because the parser asks it of nearly every value.
+inline bool LooksLikeDsmrTimestamp(std::string_view text) {
+  if (text.size() != 13) return false;
+  const char x = text[12];
+  if (x != 'S' && x != 'W' && x != 's' && x != 'w') return false;
+  for (size_t i = 0; i < 12; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  return true;
+}
 
 }  // namespace p1
 

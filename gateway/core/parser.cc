@@ -1,5 +1,6 @@
 #include "gateway/core/parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <string>
@@ -15,21 +16,13 @@ namespace {
 // keeps the first kMaxGroups and reports an error.
 constexpr size_t kMaxGroups = 128;
 
-using scan::IsAlnum;
-using scan::IsAlpha;
-using scan::IsDigit;
-using scan::kObisUncheckedBytes;
-using scan::NumberShape;
-using scan::NumberValue;
-using scan::ParseObisPrefix;
-using scan::ScanNumber;
-
 std::string_view StripLineEnd(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == '\0')) s.remove_suffix(1);
   return s;
 }
 
-void AddError(Reading* out, uint32_t line, std::string_view what, std::string_view text) {
+[[gnu::cold]] void AddError(Reading* out, uint32_t line, std::string_view what,
+                            std::string_view text) {
   constexpr size_t kMaxQuoted = 48;
   std::string e = "line " + std::to_string(line) + ": " + std::string(what);
   if (!text.empty()) {
@@ -41,24 +34,53 @@ void AddError(Reading* out, uint32_t line, std::string_view what, std::string_vi
   out->errors.push_back(std::move(e));
 }
 
-// A whole value: an optional sign, then a number shape ending exactly at
-// the end of `s` ("-1.5*kvar").
+// One value group: the bytes between '(' and ')'. A plain pointer and size:
+// trivially constructible, so declaring a Record's table does not zero it.
+struct Group {
+  const char* data;
+  size_t size;
+
+  std::string_view text() const { return {data, size}; }
+};
+
+// A record's "(..)(..)" groups as ScanGroups found them. Every group is
+// followed by a byte that ends a number scan (its ')', or the line end after
+// an unterminated value), unless it ends the text at text_end.
+struct Record {
+  Group groups[kMaxGroups];
+  size_t count = 0;
+  std::string_view raw;  // from the first '(' to the end of the last group
+  const char* text_end = nullptr;
+
+  std::string_view group(size_t i) const { return groups[i].text(); }
+};
+
+// Set by GroupNumber, whole, when it returns true.
 struct Number {
-  double value = 0;
-  bool is_integer = true;
-  std::string_view text;
+  double value;
+  bool is_integer;
+  std::string_view text;  // digits as sent, with any sign
   std::string_view unit;
 };
 
-bool ParseNumber(std::string_view s, Number* out) {
-  const char* const end = s.data() + s.size();
-  const bool negative = !s.empty() && s[0] == '-';
-  const bool sign = !s.empty() && (s[0] == '-' || s[0] == '+');
+// Group i as a whole number: an optional sign, then a number shape ending
+// exactly at the group's end ("-1.5*kvar"). Scanned here, not in ScanGroups,
+// so that only the groups read as numbers pay for it. Inlined: a Number
+// returned through memory is written in 8-byte halves and read back as
+// 16-byte string_views, and that store-to-load forwarding fails.
+[[gnu::always_inline]] inline bool GroupNumber(const Record& r, size_t i, Number* out) {
+  const Group& g = r.groups[i];
+  const char* const end = g.data + g.size;
+  const bool sign = g.size != 0 && (g.data[0] == '-' || g.data[0] == '+');
   NumberShape n;
-  ScanNumber<false>(s.data() + sign, end, &n);
+  if (end != r.text_end) {
+    ScanNumber<true>(g.data + sign, nullptr, &n);
+  } else {
+    ScanNumber<false>(g.data + sign, end, &n);
+  }
   if (n.digits == 0 || n.end != end || n.empty_unit) return false;
-  const std::string_view digits(s.data(), static_cast<size_t>(n.digits_end - s.data()));
-  if (!NumberValue(n, digits, negative, &out->value)) return false;
+  const std::string_view digits(g.data, static_cast<size_t>(n.digits_end - g.data));
+  if (!NumberValue(n, digits, g.data[0] == '-', &out->value)) return false;
   out->is_integer = !n.point;
   out->text = digits;
   out->unit = std::string_view(n.unit_begin, static_cast<size_t>(end - n.unit_begin));
@@ -95,79 +117,56 @@ bool LooksLikeObisStart(std::string_view s) {
   return n > 0 && i < s.size() && s[i] == ':';
 }
 
+// True when the line `next` continues a value wrapped over several lines
+// (long 96.13.0 messages) rather than starting something else.
+bool ContinuesValue(std::string_view next) {
+  return !next.empty() && next[0] != '!' && next[0] != '(' && next[0] != '/' && next[0] != '\r' &&
+         next[0] != '\n' && !LooksLikeObisStart(next);
+}
+
+size_t LineEnd(std::string_view text, size_t from) {
+  const size_t nl = text.find('\n', from);
+  return nl == std::string_view::npos ? text.size() : nl;
+}
+
 // Scans a record's "(..)(..)" groups starting at text[*pos] == '('. Follows
 // continuation lines that start with '(' (DSMR 2.2/3 gas profile) and values
-// wrapped over several lines (long 96.13.0 messages). On return *pos is the
-// start of the line after the record and *line the record's last line.
-struct Record {
-  // Plain pointer/size pairs: trivially constructible, so declaring the
-  // table does not zero 2 KiB per telegram as string_views would.
-  struct Span {
-    const char* data;
-    size_t size;
-  };
-  Span spans[kMaxGroups];
-  size_t count = 0;
-  bool overflow = false;
-  std::string_view raw;  // from the first '(' to the end of the last group
-
-  std::string_view group(size_t i) const { return {spans[i].data, spans[i].size}; }
-};
-
-void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out, Record* rec) {
+// wrapped over several lines. On return *pos is the start of the line after
+// the record and *line the record's last line. A record with more than
+// kMaxGroups groups keeps the first kMaxGroups and reports an error.
+// rec->text_end must be the end of `text`.
+[[gnu::always_inline]] inline void ScanGroups(std::string_view text, size_t* pos, uint32_t* line,
+                                              Reading* out, Record* rec) {
   const uint32_t first_line = *line;
+  const size_t raw_begin = *pos;
   size_t p = *pos;
-  const size_t raw_begin = p;
-  size_t raw_end = p;
-  rec->count = 0;
-  rec->overflow = false;
-  auto add_group = [&](std::string_view g) {
-    if (rec->count < kMaxGroups) {
-      rec->spans[rec->count++] = {g.data(), g.size()};
-    } else {
-      rec->overflow = true;
-    }
-  };
-  auto line_end = [&](size_t from) {
-    size_t nl = text.find('\n', from);
-    return nl == std::string_view::npos ? text.size() : nl;
-  };
+  size_t count = 0;  // groups seen, kept or not
   while (true) {
-    // text[p] == '('
-    size_t q = p + 1;
-    size_t close = std::string_view::npos;
-    while (true) {
-      size_t c = scan::FindCloseOrNewline(text, q);
-      if (c == text.size()) break;
-      if (text[c] == ')') {
-        close = c;
-        break;
-      }
-      std::string_view next = text.substr(c + 1);
-      if (next.empty() || next[0] == '!' || next[0] == '(' || next[0] == '/' || next[0] == '\r' ||
-          next[0] == '\n' || LooksLikeObisStart(next)) {
-        break;
-      }
+    const size_t value = p + 1;  // text[p] == '('
+    size_t close = FindCloseOrNewline(text, value);
+    while (close < text.size() && text[close] == '\n' && ContinuesValue(text.substr(close + 1))) {
       ++*line;
-      q = c + 1;
+      close = FindCloseOrNewline(text, close + 1);
     }
-    if (close == std::string_view::npos) {
-      size_t end = line_end(q);
+    if (close == text.size() || text[close] != ')') {
+      const size_t end = LineEnd(text, close);
       AddError(out, *line, "unterminated value", StripLineEnd(text.substr(p, end - p)));
-      add_group(StripLineEnd(text.substr(p + 1, end - p - 1)));
+      const std::string_view g = StripLineEnd(text.substr(value, end - value));
+      if (count < kMaxGroups) rec->groups[count] = {g.data(), g.size()};
+      rec->count = std::min(count + 1, kMaxGroups);
       rec->raw = StripLineEnd(text.substr(raw_begin, end - raw_begin));
       *pos = end < text.size() ? end + 1 : end;
       return;
     }
-    add_group(text.substr(p + 1, close - p - 1));
-    raw_end = close + 1;
+    if (count < kMaxGroups) rec->groups[count] = {text.data() + value, close - value};
+    ++count;
     p = close + 1;
     if (p < text.size() && text[p] == '(') continue;
     size_t next;
     if (p + 1 < text.size() && text[p] == '\r' && text[p + 1] == '\n') {
       next = p + 2;  // the common case, without another scan of the line
     } else {
-      size_t end = line_end(p);
+      const size_t end = LineEnd(text, p);
       std::string_view tail = StripLineEnd(text.substr(p, end - p));
       while (!tail.empty() && tail.front() == ' ') tail.remove_prefix(1);
       if (!tail.empty()) AddError(out, *line, "unexpected text after value", tail);
@@ -178,9 +177,10 @@ void ScanGroups(std::string_view text, size_t* pos, uint32_t* line, Reading* out
       p = next;
       continue;
     }
-    rec->raw = text.substr(raw_begin, raw_end - raw_begin);
+    rec->count = std::min(count, kMaxGroups);
+    rec->raw = std::string_view(text.data() + raw_begin, p - raw_begin);
     *pos = next;
-    if (rec->overflow) AddError(out, first_line, "too many values, kept the first 128", {});
+    if (count > kMaxGroups) AddError(out, first_line, "too many values, kept the first 128", {});
     return;
   }
 }
@@ -193,12 +193,6 @@ bool IsTextObject(const Obis& o) {
 }
 
 bool IsClockObject(const Obis& o) { return o.c == 1 && o.d == 0 && o.e == 0; }
-
-// Records with their own parsers, whatever their shape.
-bool IsSpecialObject(const Obis& o) {
-  return (o.c == 99 && o.d == 97 && o.e == 0) || (o.c == 98 && o.d == 1 && o.e == 0) ||
-         (o.c == 24 && o.d == 3 && o.e == 0);
-}
 
 bool IsMbusChannel(const Obis& o) { return o.a == 0 && o.b >= 1 && o.b <= 4; }
 
@@ -234,7 +228,7 @@ void ParseEventLog(const Record& r, uint32_t line, Reading* out, CosemObject* ob
     TimestampOrError(r.group(2 + 2 * i), line, out, &ev.end);
     Number d;
     int64_t secs = 0;
-    if (ParseNumber(r.group(3 + 2 * i), &d) && d.is_integer && ParseInt(d.text, &secs)) {
+    if (GroupNumber(r, 3 + 2 * i, &d) && d.is_integer && ParseInt(d.text, &secs)) {
       ev.duration_s = secs;
     } else {
       AddError(out, line, "bad event duration", r.group(3 + 2 * i));
@@ -244,10 +238,10 @@ void ParseEventLog(const Record& r, uint32_t line, Reading* out, CosemObject* ob
   obj->count = static_cast<uint32_t>(out->events.size()) - obj->first;
 }
 
-bool ParseEntryValue(std::string_view g, uint32_t line, Reading* out, HistoryEntry* e) {
+bool ParseEntryValue(const Record& r, size_t i, uint32_t line, Reading* out, HistoryEntry* e) {
   Number n;
-  if (!ParseNumber(g, &n)) {
-    AddError(out, line, "bad value", g);
+  if (!GroupNumber(r, i, &n)) {
+    AddError(out, line, "bad value", r.group(i));
     return false;
   }
   e->value = n.value;
@@ -269,7 +263,7 @@ void ParseHistory(const Record& r, uint32_t line, Reading* out, CosemObject* obj
       HistoryEntry e;
       e.period = period;
       e.has_period = true;
-      if (ParseEntryValue(g(i), line, out, &e)) out->entries.push_back(e);
+      if (ParseEntryValue(r, i, line, out, &e)) out->entries.push_back(e);
     }
   } else {
     int64_t declared = 0;
@@ -285,7 +279,7 @@ void ParseHistory(const Record& r, uint32_t line, Reading* out, CosemObject* obj
       e.has_period = e.has_time = true;
       TimestampOrError(g(i), line, out, &e.period);
       TimestampOrError(g(i + 1), line, out, &e.time);
-      if (ParseEntryValue(g(i + 2), line, out, &e)) out->entries.push_back(e);
+      if (ParseEntryValue(r, i + 2, line, out, &e)) out->entries.push_back(e);
     }
   }
   obj->count = static_cast<uint32_t>(out->entries.size()) - obj->first;
@@ -302,7 +296,7 @@ void ParseGasProfile(const Record& r, uint32_t line, Reading* out, CosemObject* 
   }
   Number n;
   std::string_view value = r.group(r.count - 1);
-  if (!ParseNumber(value, &n)) {
+  if (!GroupNumber(r, r.count - 1, &n)) {
     obj->kind = ValueKind::kRaw;
     obj->text = r.raw;
     AddError(out, line, "bad value", value);
@@ -323,11 +317,10 @@ void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj
     } else if (IsTextObject(obj->obis)) {
       obj->kind = ValueKind::kText;
       obj->text = g(0);
-    } else if (LooksLikeDsmrTimestamp(g(0)) ||
-               (obj->obis.c == 1 && obj->obis.d == 0 && obj->obis.e == 0)) {
+    } else if (LooksLikeDsmrTimestamp(g(0)) || IsClockObject(obj->obis)) {
       obj->kind = ValueKind::kTimestamp;
       TimestampOrError(g(0), line, out, &obj->timestamp);
-    } else if (ParseNumber(g(0), &n)) {
+    } else if (GroupNumber(r, 0, &n)) {
       SetNumber(n, obj);
     } else if (IsNumericObject(obj->obis)) {
       obj->kind = ValueKind::kRaw;
@@ -342,7 +335,7 @@ void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj
   if (r.count == 2) {
     // (capture time)(value): M-Bus readings, Belgian 1.6.0 month peak.
     if (LooksLikeDsmrTimestamp(g(0)) || IsTwelveDigits(g(0))) {
-      if (ParseNumber(g(1), &n)) {
+      if (GroupNumber(r, 1, &n)) {
         SetNumber(n, obj);
         obj->has_timestamp = true;
         TimestampOrError(g(0), line, out, &obj->timestamp);
@@ -352,7 +345,7 @@ void ParseGeneric(const Record& r, uint32_t line, Reading* out, CosemObject* obj
       obj->kind = ValueKind::kRaw;
       obj->text = r.raw;
       return;
-    } else if (ParseNumber(g(0), &n) && ParseAceTimestamp(g(1), &obj->timestamp)) {
+    } else if (GroupNumber(r, 0, &n) && ParseAceTimestamp(g(1), &obj->timestamp)) {
       // ACE4000 puts the value first and a "YY-MM-DD hh:mm:ss" time after it.
       SetNumber(n, obj);
       obj->has_timestamp = true;
@@ -420,99 +413,14 @@ void UpdateMbus(const Record& r, uint32_t line, Reading* out, CosemObject* obj) 
 }
 
 // Appends an object, built in place: the vector keeps its capacity across
-// telegrams. Copying a constant compiles to a few vector moves, where
-// value-initialising (emplace_back()) became a `rep stos` with a high
-// start-up cost per object.
+// telegrams. Copied from a constant rather than value-initialised (why:
+// bench/README.md).
 CosemObject& AddObject(const Obis& obis, uint32_t line, Reading* out) {
   static constexpr CosemObject kBlank{};
   CosemObject& obj = out->objects.emplace_back(kBlank);
   obj.obis = obis;
   obj.line = line;
   return obj;
-}
-
-// Parses the run of common records starting at text[*pos]: one "(value)"
-// closing its line, e.g. "1-0:1.8.1(012345.678*kWh)\r\n", with an empty,
-// text, timestamp or number value. Gives exactly what the general path
-// (ScanGroups + ParseGeneric) gives, in one pass over the bytes where that
-// scans each group, rescans it for the number and again for the unit; and
-// its own small loop keeps the hot state in registers. `text` must end with
-// '\n', which stops every scan before the end (no bounds checks). Returns
-// at the first line it does not take (several groups, continuation lines,
-// special objects, signs, odd bytes, the '!' line), unconsumed: *pos at its
-// start, *line the number of the line before it.
-void ParseCommonRecords(std::string_view text, size_t* pos, uint32_t* line, Reading* out,
-                        Record* rec) {
-  const char* const end = text.data() + text.size();
-  const char* p = text.data() + *pos;
-  uint32_t ln = *line;
-  while (end - p >= static_cast<ptrdiff_t>(kObisUncheckedBytes)) {
-    Obis obis;
-    size_t len;
-    if (!ParseObisPrefix<true>(std::string_view(p, static_cast<size_t>(end - p)), &obis, &len)) {
-      break;
-    }
-    const char* const open = p + len;  // len < kObisUncheckedBytes: readable
-    if (*open != '(' || IsSpecialObject(obis)) break;
-    const char* const value = open + 1;
-    const bool text_or_clock = IsTextObject(obis) || IsClockObject(obis);
-    NumberShape num{};  // set only for numbers; {} keeps -Wmaybe-uninitialized quiet
-    const char* close;
-    if (text_or_clock) {
-      close = text.data() + scan::FindCloseOrNewline(text, static_cast<size_t>(value - text.data()));
-      if (close == end) break;
-    } else {
-      ScanNumber<true>(value, end, &num);
-      if (num.empty_unit) break;
-      close = num.end;
-    }
-    // The record must end here: ')' then the line end, and no continuation
-    // line. Each byte read is before the final '\n'.
-    if (*close != ')') break;
-    const char* after = close + 1;
-    if (*after == '\r') ++after;
-    if (*after != '\n' || (end - after > 1 && after[1] == '(')) break;
-
-    const std::string_view g(value, static_cast<size_t>(close - value));
-    ValueKind kind;
-    double number = 0;
-    if (g.empty()) {
-      kind = ValueKind::kNone;
-    } else if (text_or_clock ? !IsTextObject(obis) : g.size() == 13 && LooksLikeDsmrTimestamp(g)) {
-      kind = ValueKind::kTimestamp;
-    } else if (text_or_clock) {
-      kind = ValueKind::kText;
-    } else {
-      if (num.digits == 0 ||
-          !NumberValue(num, std::string_view(value, static_cast<size_t>(num.digits_end - value)),
-                       false, &number)) {
-        break;  // the general path reports it
-      }
-      kind = ValueKind::kNumber;
-    }
-    ++ln;
-    CosemObject& obj = AddObject(obis, ln, out);
-    obj.kind = kind;
-    if (kind == ValueKind::kNumber) {
-      obj.number = number;
-      obj.is_integer = !num.point;
-      obj.number_text = std::string_view(value, static_cast<size_t>(num.digits_end - value));
-      obj.unit = std::string_view(num.unit_begin, static_cast<size_t>(close - num.unit_begin));
-    } else if (kind == ValueKind::kText) {
-      obj.text = g;
-    } else if (kind == ValueKind::kTimestamp) {
-      TimestampOrError(g, ln, out, &obj.timestamp);
-    }
-    if (IsMbusChannel(obis)) {
-      rec->count = 1;
-      rec->spans[0] = {g.data(), g.size()};
-      rec->raw = std::string_view(open, static_cast<size_t>(close + 1 - open));
-      UpdateMbus(*rec, ln, out, &obj);
-    }
-    p = after + 1;
-  }
-  *pos = static_cast<size_t>(p - text.data());
-  *line = ln;
 }
 
 }  // namespace
@@ -534,21 +442,15 @@ bool ParseTelegram(std::string_view text, Reading* out) {
   size_t pos = nl == std::string_view::npos ? text.size() : nl + 1;
   out->header = StripLineEnd(text.substr(1, pos - (nl == std::string_view::npos ? 1 : 2)));
   uint32_t line = 1;
-  Record rec;  // 2 KiB of pointers on the stack, no heap
-  // Framed telegrams end with CRLF, as ParseCommonRecords needs.
-  const bool ends_with_newline = text.back() == '\n';
+  Record rec;  // on the stack, no heap
+  rec.text_end = text.data() + text.size();
   while (pos < text.size()) {
-    if (ends_with_newline) {
-      ParseCommonRecords(text, &pos, &line, out, &rec);
-      if (pos >= text.size()) break;
-    }
-    // The general path, one record at a time: "A-B:C.D.E(" parsed straight
-    // from the text; anything else (blank, '!', junk, stray value lines)
-    // takes the slow path below.
+    // "A-B:C.D.E(" parsed straight from the text; anything else is a blank,
+    // '!', junk or stray value line.
     ++line;
     Obis obis;
     size_t obis_len = 0;
-    std::string_view rest = text.substr(pos);
+    const std::string_view rest(text.data() + pos, text.size() - pos);
     bool is_obis = rest.size() >= kObisUncheckedBytes
                        ? ParseObisPrefix<true>(rest, &obis, &obis_len)
                        : ParseObisPrefix<false>(rest, &obis, &obis_len);

@@ -1,11 +1,7 @@
-// Scanning primitives of the telegram parser (gateway/parser.cc): OBIS
+// Scanning primitives of the telegram parser (gateway/core/parser.cc): OBIS
 // codes, numbers, group ends. Internal to the parser; pure and portable
 // (plain C++, no intrinsics), so x86 and the ARM boards run the same code.
-//
-// Why byte loops: measured on the 913-byte benchmark telegram, SWAR scans
-// of digits and units were slower. The predictor learns a meter's field
-// widths, so with branches the next load's position is known ahead; SWAR
-// computes positions from data, chaining every load on the one before.
+// Digits and units are scanned byte by byte (why: bench/README.md).
 #ifndef P1GW_GATEWAY_CORE_PARSER_SCAN_H_
 #define P1GW_GATEWAY_CORE_PARSER_SCAN_H_
 
@@ -18,9 +14,10 @@
 
 #include "gateway/core/reading.h"
 
-namespace p1::scan {
+namespace p1 {
 
-inline unsigned DigitValue(char c) { return static_cast<unsigned char>(c - '0'); }  // > 9: not a digit
+// > 9: not a digit (bytes below '0' wrap around).
+inline unsigned DigitValue(char c) { return static_cast<unsigned char>(c) - unsigned{'0'}; }
 inline bool IsDigit(char c) { return DigitValue(c) <= 9; }
 inline bool IsAlpha(char c) { return static_cast<unsigned char>((c | 0x20) - 'a') <= 'z' - 'a'; }
 inline bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
@@ -34,7 +31,7 @@ inline bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 constexpr size_t kObisUncheckedBytes = 21;
 
 template <bool kUnchecked>
-bool ParseObisPrefix(std::string_view text, Obis* out, size_t* end) {
+[[gnu::always_inline]] inline bool ParseObisPrefix(std::string_view text, Obis* out, size_t* end) {
   // Past the end reads as a byte that is neither digit nor separator.
   auto at = [&](size_t k) { return kUnchecked || k < text.size() ? text[k] : '\0'; };
   size_t i = 0;
@@ -77,14 +74,14 @@ bool ParseObisPrefix(std::string_view text, Obis* out, size_t* end) {
 // first byte that does not fit; the caller decides whether it may end the
 // value.
 struct NumberShape {
-  uint64_t mantissa;        // all digits; exact while at most 19
-  size_t digits;            // integer and fraction digits
+  uint64_t mantissa;  // all digits; exact while at most 19
+  size_t digits;      // integer and fraction digits
   size_t frac_digits;
   bool point;
-  bool empty_unit;          // '*' without a unit
-  const char* digits_end;   // end of the digits and point
-  const char* unit_begin;   // after the '*', if any
-  const char* end;          // end of the unit
+  bool empty_unit;         // '*' without a unit
+  const char* digits_end;  // end of the digits and point
+  const char* unit_begin;  // after the '*', if any
+  const char* end;         // end of the unit
 };
 
 // Scans [p, limit). kUnchecked: the caller guarantees a byte that is not a
@@ -142,30 +139,30 @@ inline bool NumberValue(const NumberShape& n, std::string_view digits, bool nega
 
 // Index of the first ')' or '\n' in text[i, size), or text.size(). Eight
 // bytes per step (SWAR): text values and hex ids run to 40 bytes, and no
-// later load waits on the result within the line.
+// later load waits on the result within the line. One test per step finds
+// the first byte below '*', which covers both; the other such bytes (space,
+// '(', '\r', controls) are rare inside a value and cost another step.
 inline size_t FindCloseOrNewline(std::string_view text, size_t i) {
-  constexpr uint64_t kOnes = 0x0101010101010101, kLow7 = 0x7f7f7f7f7f7f7f7f;
-  // Bit 7 of each byte equal to c; exact per byte (no borrow between bytes).
-  auto match = [&](uint64_t w, char c) {
-    const uint64_t x = w ^ (kOnes * static_cast<unsigned char>(c));
-    return ~(((x & kLow7) + kLow7) | x | kLow7);
-  };
-  for (; i + 8 <= text.size(); i += 8) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  // Little-endian hosts (all the targets): the first byte in memory order is
+  // the lowest. Others take the byte loop below.
+  while (std::endian::native == std::endian::little && i + 8 <= text.size()) {
     uint64_t w;
     std::memcpy(&w, text.data() + i, sizeof w);
-    if (uint64_t m = match(w, ')') | match(w, '\n')) {
-      // The first byte in memory order is the lowest on little-endian hosts.
-      if constexpr (std::endian::native == std::endian::little) {
-        return i + static_cast<size_t>(std::countr_zero(m)) / 8;
-      } else {
-        return i + static_cast<size_t>(std::countl_zero(m)) / 8;
-      }
+    // Bit 7 of each byte below '*'. Exact for the lowest such byte; a borrow
+    // can only mark bytes above it.
+    if (const uint64_t m = (w - kOnes * '*') & ~w & kHigh) {
+      i += static_cast<size_t>(std::countr_zero(m)) / 8;
+      if (text[i] == ')' || text[i] == '\n') return i;
+      ++i;
+    } else {
+      i += 8;
     }
   }
   while (i < text.size() && text[i] != ')' && text[i] != '\n') ++i;
   return i;
 }
 
-}  // namespace p1::scan
+}  // namespace p1
 
 #endif  // P1GW_GATEWAY_CORE_PARSER_SCAN_H_

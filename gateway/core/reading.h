@@ -1,6 +1,7 @@
-// Reading: the parsed, typed content of one DSMR telegram. Produced by
-// Parser (gateway/parser.h). All string_views point into the plaintext the
-// Reading was parsed from; the owner of that text must outlive the Reading.
+// Reading: the parsed, typed content of one DSMR telegram. Produced by the
+// parser (gateway/core/parser.h). All string_views point into the plaintext
+// the Reading was parsed from; the owner of that text must outlive the
+// Reading.
 // Clear() keeps vector capacity so a reused Reading does not allocate in
 // steady state.
 #ifndef P1GW_GATEWAY_CORE_READING_H_
@@ -70,20 +71,21 @@ struct CosemObject {
   uint32_t line = 0;  // 1-based line number within the telegram
   ValueKind kind = ValueKind::kNone;
   double number = 0;
-  bool is_integer = false;       // the meter sent no decimal point
-  std::string_view number_text;  // digits as sent, e.g. "000123.456"
-  std::string_view unit;         // as sent ("kWh", "kVar", "m3"); may be empty
-  std::string_view text;         // for kText / kRaw
-  Timestamp timestamp;           // value for kTimestamp; capture time for M-Bus readings
-  bool has_timestamp = false;    // number value with capture time (24.2.x, 1.6.0)
-  uint32_t first = 0, count = 0; // range into Reading::events or Reading::entries
+  bool is_integer = false;        // the meter sent no decimal point
+  std::string_view number_text;   // digits as sent, e.g. "000123.456"
+  std::string_view unit;          // as sent ("kWh", "kVar", "m3"); may be empty
+  std::string_view text;          // for kText / kRaw
+  Timestamp timestamp;            // value for kTimestamp; capture time for M-Bus readings
+  bool has_timestamp = false;     // number value with capture time (24.2.x, 1.6.0)
+  uint32_t first = 0, count = 0;  // range into Reading::events or Reading::entries
 };
 
 // One M-Bus device (channel 1..4), assembled from 0-n:24.1.0 (device type),
 // 0-n:96.1.0/96.1.1 (equipment id) and its reading (24.2.1, 24.2.3, 24.3.0).
 struct MbusDevice {
   uint8_t channel = 0;
-  int device_type = -1;  // EN 13757-3 medium: 3 gas, 4/12 heat, 7 water, 10/11 cooling...; -1 unknown
+  // EN 13757-3 medium: 3 gas, 4/12 heat, 7 water, 10/11 cooling...; -1 unknown.
+  int device_type = -1;
   std::string_view equipment_id;  // raw (hex) as sent
   bool has_value = false;
   double value = 0;
@@ -99,8 +101,8 @@ struct Reading {
   std::vector<CosemObject> objects;  // in telegram order, unknown codes included
   std::vector<PowerFailureEvent> events;
   std::vector<HistoryEntry> entries;
-  std::vector<MbusDevice> mbus;      // ordered by channel
-  std::vector<std::string> errors;   // "line 7: bad value '…'"
+  std::vector<MbusDevice> mbus;     // ordered by channel
+  std::vector<std::string> errors;  // "line 7: bad value '…'"
 
   void Clear();
   const CosemObject* Find(Obis code) const;  // first object with that code, or nullptr

@@ -1,5 +1,5 @@
 // Calendar arithmetic for the simulated meters: UTC -> Central European
-// local time (CET/CEST by the EU rule, as resolved by gateway/dsmr_time.h).
+// local time (CET/CEST by the EU rule, as resolved by gateway/core/dsmr_time.h).
 // Pure arithmetic, no TZ database, valid for any year.
 #ifndef P1GW_GATEWAY_SIM_SIM_CLOCK_H_
 #define P1GW_GATEWAY_SIM_SIM_CLOCK_H_

@@ -346,3 +346,26 @@ TEST_CASE("input without a '/' header is an error, never a crash", "[parser]") {
 
 }  // namespace
 }  // namespace p1
+
+namespace p1 {
+namespace {
+
+// Found by comparing the one-path parser with the old one over the fuzz
+// corpora: more than 128 groups whose last value is never closed, at the
+// very end of the text, once read past the end.
+TEST_CASE("a record of more than 128 groups ending unterminated at the end of the text", "[parser]") {
+  for (const char* tail : {"", "\r\n", "\n"}) {
+    std::string text = "/ISK5\\2M550T-1012\r\n\r\n0-0:96.13.0";
+    for (int i = 0; i < 200; ++i) text += "(" + std::to_string(i) + ")";
+    text += "(12345";
+    text += tail;
+    Reading r;
+    ParseTelegram(text, &r);
+    REQUIRE(r.objects.size() == 1);
+    CHECK(r.objects[0].obis.ToString() == "0-0:96.13.0");
+    CHECK_FALSE(r.errors.empty());
+  }
+}
+
+}  // namespace
+}  // namespace p1
