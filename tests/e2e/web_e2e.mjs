@@ -90,7 +90,11 @@ try {
                   png: await canvas.evaluate(c => c.toDataURL())};
   await page.waitForFunction(n => +document.querySelector('[data-meter="home"] canvas').dataset.points > n,
                              before.n, {timeout: DEADLINE_MS});
-  if ((await canvas.evaluate(c => c.toDataURL())) === before.png) throw new Error('chart pixels unchanged');
+  // One second is half a pixel on a 10-minute axis: wait (bounded) until the
+  // drawing visibly changed rather than comparing one redraw.
+  await page.waitForFunction(png => document.querySelector('[data-meter="home"] canvas').toDataURL() !== png,
+                             before.png, {timeout: DEADLINE_MS})
+      .catch(() => { throw new Error('chart pixels unchanged'); });
   console.log(`ok chart: ${before.n} points, then redrawn with more`);
 
   // The raw telegram: the OBIS lines of the API's telegram, highlighted.
