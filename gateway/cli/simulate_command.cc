@@ -35,7 +35,7 @@ class SimulateRun {
 
   ~SimulateRun() {
     clients_.clear();
-    server_.Reset();
+    acceptor_.Close();
     if (fd_ >= 0 && fd_ != STDOUT_FILENO) close(fd_);
     if (slave_fd_ >= 0) close(slave_fd_);
     if (!link_.empty()) unlink(link_.c_str());
@@ -50,9 +50,7 @@ class SimulateRun {
       if (!ParseSocketAddress(out.substr(11), true, &addr, err)) return false;
       sockaddr_storage ss{};
       int r = NumericSocketAddress(addr.host, addr.port, &ss);
-      if (r == 0) r = server_.Init(uv_tcp_init, loop_, this);
-      if (r == 0) r = uv_tcp_bind(server_.get(), reinterpret_cast<sockaddr*>(&ss), 0);
-      if (r == 0) r = uv_listen(reinterpret_cast<uv_stream_t*>(server_.get()), 128, OnConnection);
+      if (r == 0) r = acceptor_.Listen(ss);
       if (r != 0) {
         *err = "listen " + addr.ToString() + ": " + uv_strerror(r);
         return false;
@@ -84,7 +82,7 @@ class SimulateRun {
     timer_.Reset();
     signals_.Reset();
     clients_.clear();
-    server_.Reset();
+    acceptor_.Close();
   }
 
  private:
@@ -144,14 +142,16 @@ class SimulateRun {
   using WriteReq = UvRequest<uv_write_t, std::shared_ptr<const std::string>>;
   static void OnWrite(uv_write_t* req, int) { WriteReq::Adopt(req); }  // frees it
 
-  static void OnConnection(uv_stream_t* server, int status) {
-    auto* self = static_cast<SimulateRun*>(server->data);
-    if (self == nullptr || status < 0) return;
+  void Accepted(int fd) {
     UvHandle<uv_tcp_t> client;
-    if (client.Init(uv_tcp_init, self->loop_, self) != 0) return;
-    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(client.get())) != 0) return;
+    int r = client.Init(uv_tcp_init, loop_, this);
+    if (r == 0) r = uv_tcp_open(client.get(), fd);
+    if (r != 0) {
+      ::close(fd);  // uv_tcp_open takes the fd only when it succeeds
+      return;
+    }
     uv_read_start(reinterpret_cast<uv_stream_t*>(client.get()), OnAlloc, OnRead);
-    self->clients_.push_back(std::move(client));
+    clients_.push_back(std::move(client));
   }
   static void OnAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
     static char discard[4096];
@@ -176,7 +176,8 @@ class SimulateRun {
   uint64_t sent_ = 0;
   UvHandle<uv_timer_t> timer_;
   SignalWatcher signals_;
-  UvHandle<uv_tcp_t> server_;
+  Acceptor acceptor_{loop_,
+                     {[this](int fd, const sockaddr_storage&) { Accepted(fd); }, nullptr, nullptr}};
   std::list<UvHandle<uv_tcp_t>> clients_;
 };
 
