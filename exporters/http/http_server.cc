@@ -1,6 +1,7 @@
 #include "exporters/http/http_server.h"
 
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -318,7 +319,18 @@ HttpServer::HttpServer(uv_loop_t* loop, Options options)
     : loop_(loop),
       options_(options),
       acceptor_(loop, {[this](int fd, const sockaddr_storage& peer) { Admit(fd, peer); },
-                       [this](uint64_t refused) { stats_.rejected_fds += refused; }, nullptr}),
+                       [this](uint64_t refused) {
+                         stats_.rejected_fds += refused;
+                         // 1, 10, 100, ... refusals: a flood must not flood the log.
+                         if (stats_.rejected_fds >= fds_warn_at_) {
+                           fds_warn_at_ = stats_.rejected_fds * 10;
+                           spdlog::warn(
+                               "http: out of file descriptors: {} connection(s) refused so far "
+                               "(raise LimitNOFILE= / ulimit -n)",
+                               stats_.rejected_fds);
+                         }
+                       },
+                       [](int err) { spdlog::warn("http: accept: {}", uv_strerror(err)); }}),
       read_buffer_(kReadBufferSize, '\0') {}
 
 HttpServer::~HttpServer() { Close(); }

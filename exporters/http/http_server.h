@@ -117,6 +117,7 @@ class HttpServer {
   std::vector<std::unique_ptr<HttpConnection>> connections_;
   std::unordered_map<std::string, size_t> per_client_;  // open connections by address bytes
   size_t open_ = 0;                                     // open connections
+  uint64_t fds_warn_at_ = 1;                            // next rejected_fds count to log
   UvHandle<uv_timer_t>
       sweep_timer_;  // removes closed connections after the callback that closed them
   UvHandle<uv_timer_t> check_timer_;  // timeouts
