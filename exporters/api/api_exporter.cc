@@ -11,21 +11,6 @@
 namespace p1 {
 namespace {
 
-constexpr const char* kJson = "application/json";
-
-HttpResponse Json(int status, std::string body) {
-  HttpResponse r = HttpResponse::Text(status, std::move(body));
-  r.content_type = kJson;
-  return r;
-}
-
-HttpResponse Error(int status, std::string_view message) {
-  std::string body = "{\"error\":";
-  AppendJsonString(&body, message);
-  body += "}";
-  return Json(status, std::move(body));
-}
-
 std::string UtcTime(int64_t unix_ms) {
   Timestamp t;
   t.unix_seconds = unix_ms / 1000;
@@ -44,26 +29,13 @@ void Count(std::string* out, std::string_view key, uint64_t n, bool last = false
   if (!last) out->push_back(',');
 }
 
-// "a,b" and repeated "meter=" values of a query string.
-std::vector<std::string> QueryValues(std::string_view query, std::string_view name) {
-  std::vector<std::string> out;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
-    std::string_view values = pair.substr(eq + 1);
-    while (!values.empty()) {
-      size_t comma = values.find(',');
-      if (std::string_view v = values.substr(0, comma); !v.empty()) out.emplace_back(v);
-      values = comma == std::string_view::npos ? std::string_view() : values.substr(comma + 1);
-    }
-  }
-  return out;
-}
-
 }  // namespace
+
+HttpResponse JsonError(int status, std::string_view message) {
+  std::string body;
+  JsonWriter(&body).BeginObject().Key("error").String(message).EndObject();
+  return HttpResponse::Json(status, std::move(body));
+}
 
 class ApiExporter::MeterSink : public TelegramSink {
  public:
@@ -120,7 +92,7 @@ void ApiExporter::Register(HttpServer* server) {
   route("/api/v1/meters", false, [this](const HttpRequest&) { return Meters(); });
   route("/api/v1/meters/", true, [this](const HttpRequest& req) { return Meter(req); });
   route("/api/v1/events", false, [this](const HttpRequest& req) { return Events(req); });
-  route("/api/", true, [](const HttpRequest&) { return Error(404, "no such API path"); });
+  route("/api/", true, [](const HttpRequest&) { return JsonError(404, "no such API path"); });
   route("/healthz", false, [this](const HttpRequest&) { return Health(); });
   // The live page reads the routes above; same origin, so no CORS.
   server->Handle("/", [](const HttpRequest&) {
@@ -139,7 +111,7 @@ HttpResponse ApiExporter::Guard(const HttpRequest& req,
     r.headers.emplace_back("Access-Control-Allow-Headers", "Last-Event-ID, Cache-Control");
     r.headers.emplace_back("Access-Control-Max-Age", "600");
   } else if (req.method != "GET" && req.method != "HEAD") {
-    r = Error(405, "method not allowed");
+    r = JsonError(405, "method not allowed");
     r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
   } else {
     r = answer();
@@ -239,7 +211,7 @@ HttpResponse ApiExporter::Meters() const {
   Count(&o, "clients", s.clients);
   Count(&o, "dropped", s.dropped, /*last=*/true);
   o += "}}";
-  return Json(200, std::move(o));
+  return HttpResponse::Json(200, std::move(o));
 }
 
 HttpResponse ApiExporter::Meter(const HttpRequest& req) const {
@@ -247,14 +219,14 @@ HttpResponse ApiExporter::Meter(const HttpRequest& req) const {
       std::string_view(req.path).substr(std::string_view("/api/v1/meters/").size());
   const bool telegram = rest.size() > 9 && rest.substr(rest.size() - 9) == "/telegram";
   if (telegram) rest.remove_suffix(9);
-  if (rest.find('/') != std::string_view::npos) return Error(404, "no such API path");
+  if (rest.find('/') != std::string_view::npos) return JsonError(404, "no such API path");
   for (const MeterSnapshotPtr& m : source_()) {
     if (m->name != rest) continue;
-    if (!m->latest) return Error(404, "meter '" + m->name + "' has no telegram yet");
+    if (!m->latest) return JsonError(404, "meter '" + m->name + "' has no telegram yet");
     if (telegram) return HttpResponse::Text(200, m->latest->plaintext);
-    return Json(200, ReadingJson(m->name, *m->latest));
+    return HttpResponse::Json(200, ReadingJson(m->name, *m->latest));
   }
-  return Error(404, "unknown meter '" + std::string(rest) + "'");
+  return JsonError(404, "unknown meter '" + std::string(rest) + "'");
 }
 
 HttpResponse ApiExporter::Health() const {
@@ -274,19 +246,20 @@ HttpResponse ApiExporter::Health() const {
     }
   }
   const bool ok = down.empty();
-  return Json(ok ? 200 : 503, std::string("{\"status\":\"") + (ok ? "ok" : "down") +
-                                  "\",\"down\":[" + down + "],\"meters\":[" + list + "]}");
+  return HttpResponse::Json(ok ? 200 : 503, std::string("{\"status\":\"") + (ok ? "ok" : "down") +
+                                                "\",\"down\":[" + down + "],\"meters\":[" + list +
+                                                "]}");
 }
 
 HttpResponse ApiExporter::Events(const HttpRequest& req) {
   Client client;
-  client.meters = QueryValues(req.query, "meter");
+  client.meters = req.QueryValues("meter");
   if (!client.meters.empty()) {
     const std::vector<MeterSnapshotPtr> meters = source_();
     for (const std::string& want : client.meters) {
       if (std::none_of(meters.begin(), meters.end(),
                        [&](const MeterSnapshotPtr& m) { return m->name == want; })) {
-        return Error(404, "unknown meter '" + want + "'");
+        return JsonError(404, "unknown meter '" + want + "'");
       }
     }
   }

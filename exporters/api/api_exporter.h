@@ -32,6 +32,9 @@
 
 namespace p1 {
 
+// {"error": message} with `status`, as every JSON API of ours answers errors.
+HttpResponse JsonError(int status, std::string_view message);
+
 class ApiExporter {
  public:
   using SnapshotSource = std::function<std::vector<MeterSnapshotPtr>()>;

@@ -2,24 +2,13 @@
 
 #include <utility>
 
+#include "exporters/api/api_exporter.h"
 #include "exporters/json/dsmr_logger.h"
 #include "exporters/json/homewizard.h"
 #include "gateway/core/json_writer.h"
 
 namespace p1 {
 namespace {
-
-HttpResponse Json(int status, std::string body) {
-  HttpResponse r = HttpResponse::Text(status, std::move(body));
-  r.content_type = "application/json";
-  return r;
-}
-
-HttpResponse JsonError(int status, std::string_view message) {
-  std::string body;
-  JsonWriter(&body).BeginObject().Key("error").String(message).EndObject();
-  return Json(status, std::move(body));
-}
 
 HttpResponse TelegramText(const TelegramPtr& t) {
   if (!t) return JsonError(503, "no telegram yet");
@@ -31,8 +20,8 @@ HttpResponse TelegramText(const TelegramPtr& t) {
 HttpResponse DsmrLogger(std::string_view what, const TelegramPtr& t) {
   static const Reading kNone;
   const Reading& r = t ? t->reading : kNone;
-  if (what == "actual") return Json(200, RenderDsmrLoggerActual(r));
-  if (what == "info") return Json(200, RenderDsmrLoggerInfo(r));
+  if (what == "actual") return HttpResponse::Json(200, RenderDsmrLoggerActual(r));
+  if (what == "info") return HttpResponse::Json(200, RenderDsmrLoggerInfo(r));
   if (what == "telegram") return TelegramText(t);
   return JsonError(404, "no such API path");
 }
@@ -42,14 +31,15 @@ HttpResponse DsmrLogger(std::string_view what, const TelegramPtr& t) {
 HomeWizardServer::HomeWizardServer(uv_loop_t* loop, Identity identity, LatestTelegram latest)
     : identity_(std::move(identity)), latest_(std::move(latest)), server_(loop) {
   server_.Handle("/api", [this](const HttpRequest&) {
-    return Json(200, RenderHomeWizardDevice(identity_.meter, identity_.firmware_version));
+    return HttpResponse::Json(200,
+                              RenderHomeWizardDevice(identity_.meter, identity_.firmware_version));
   });
   server_.Handle("/api/v1/data", [this](const HttpRequest&) {
     static const Reading kNone;
     const TelegramPtr t = latest_(identity_.meter);
     HomeWizardDataOptions o;
     o.wifi_ssid = identity_.wifi_ssid;
-    return Json(200, RenderHomeWizardData(t ? t->reading : kNone, o));
+    return HttpResponse::Json(200, RenderHomeWizardData(t ? t->reading : kNone, o));
   });
   server_.Handle("/api/v1/telegram",
                  [this](const HttpRequest&) { return TelegramText(latest_(identity_.meter)); });
@@ -60,7 +50,7 @@ HomeWizardServer::HomeWizardServer(uv_loop_t* loop, Identity identity, LatestTel
         if (req.method != "GET" && req.method != "HEAD" && req.method != "PUT") {
           return JsonError(405, "method not allowed");
         }
-        return Json(200, "{\"cloud_enabled\":false}");
+        return HttpResponse::Json(200, "{\"cloud_enabled\":false}");
       },
       /*any_method=*/true);
   server_.HandlePrefix("/api/v2/sm/", [this](const HttpRequest& req) {
@@ -75,13 +65,8 @@ void RegisterDsmrLogger(HttpServer* server, LatestTelegram latest,
                         std::function<std::vector<std::string>()> meters) {
   server->HandlePrefix("/api/v2/sm/", [latest = std::move(latest),
                                        meters = std::move(meters)](const HttpRequest& req) {
-    std::string meter;
-    for (std::string_view q = req.query; !q.empty();) {
-      const size_t amp = q.find('&');
-      const std::string_view pair = q.substr(0, amp);
-      if (pair.substr(0, 6) == "meter=") meter = std::string(pair.substr(6));
-      q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    }
+    const std::vector<std::string> asked = req.QueryValues("meter");
+    std::string meter = asked.empty() ? std::string() : asked.back();
     const std::vector<std::string> names = meters();
     if (meter.empty()) {
       if (names.size() != 1) return JsonError(400, "name the meter: ?meter=NAME");

@@ -21,6 +21,25 @@ std::string_view HttpRequest::Header(std::string_view lower_name) const {
   return {};
 }
 
+std::vector<std::string> HttpRequest::QueryValues(std::string_view name) const {
+  std::vector<std::string> out;
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+    std::string_view values = pair.substr(eq + 1);
+    while (!values.empty()) {
+      const size_t comma = values.find(',');
+      if (std::string_view v = values.substr(0, comma); !v.empty()) out.emplace_back(v);
+      values = comma == std::string_view::npos ? std::string_view() : values.substr(comma + 1);
+    }
+  }
+  return out;
+}
+
 HttpRequestReader::HttpRequestReader(HttpLimits limits) : limits_(limits) {
   http_parser_settings_init(&settings_);
   settings_.on_message_begin = OnMessageBegin;

@@ -34,6 +34,9 @@ struct HttpRequest {
 
   // The first header of that name (lower case), "" when absent.
   std::string_view Header(std::string_view lower_name) const;
+  // The values of `name` in the query, split at commas, repeats appended:
+  // "meter=a,b&meter=c" gives a, b, c. Undecoded; empty values are left out.
+  std::vector<std::string> QueryValues(std::string_view name) const;
 };
 
 class HttpRequestReader {
@@ -45,7 +48,7 @@ class HttpRequestReader {
   // Parses `in` up to the end of at most one request and returns the bytes
   // consumed. Afterwards ready() (request() is complete: handle it, then call
   // Next() before feeding the rest), failed() (error_status() says why: 400,
-  // 413, 431, 501; the connection must close after answering), or neither
+  // 413, 431; the connection must close after answering), or neither
   // (every byte was consumed and the request is not complete yet). After a
   // request without keep-alive, nothing more is read: Feed returns 0.
   size_t Feed(std::string_view in);

@@ -33,6 +33,11 @@ struct HttpResponse {
     r.body = std::move(body);
     return r;
   }
+  static HttpResponse Json(int status, std::string body) {
+    HttpResponse r = Text(status, std::move(body));
+    r.content_type = "application/json";
+    return r;
+  }
 };
 
 const char* HttpStatusText(int status);

@@ -258,7 +258,10 @@ TEST_CASE(
       &a.f.loop,
       [&] {
         bytes += all.ReadAtLeast(0);
-        return bytes.find(": heartbeat") != std::string::npos && bytes.size() > 6 * one.size();
+        // Every event arrived before the first heartbeat after them.
+        const size_t beat = bytes.rfind(": heartbeat");
+        return ParseSse(bytes).ids.size() >= 6 && beat != std::string::npos &&
+               beat > bytes.rfind("id: 6\n");
       },
       testing::kWaitMs));
   Sse s = ParseSse(bytes);
