@@ -107,6 +107,7 @@ class ConfigReader {
   bool GetKey(const toml::table& t, std::string_view key, std::optional<AesKey>* out);
 
   bool ReadMeter(const toml::table& t, MeterConfig* m);
+  bool ReadMqtt(const toml::table& t, MqttConfig* m);
   bool ReadCors(const toml::table& t, std::vector<std::string>* out);
   bool ReadSource(const toml::table& t, MeterConfig* m);
   bool ReadSerialSettings(const toml::table& t, MeterConfig* m);
@@ -221,7 +222,9 @@ bool ConfigReader::GetKey(const toml::table& t, std::string_view key, std::optio
 
 bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   GatewayConfig config;
-  if (!CheckKeys(root, {"gateway", "http", "metrics", "meters"}, "at the top level")) return false;
+  if (!CheckKeys(root, {"gateway", "http", "metrics", "mqtt", "meters"}, "at the top level")) {
+    return false;
+  }
   const toml::table* gateway = nullptr;
   const toml::table* http = nullptr;
   const toml::table* metrics = nullptr;
@@ -270,6 +273,9 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
     addresses_.Add(config.metrics_listen, what, pos);
   }
   if (http != nullptr && !ReadCors(*http, &config.cors)) return false;
+  const toml::table* mqtt = nullptr;
+  if (!GetTable(root, "mqtt", &mqtt)) return false;
+  if (mqtt != nullptr && !ReadMqtt(*mqtt, &config.mqtt)) return false;
 
   const toml::node* meters = root.get("meters");
   if (meters == nullptr) return Fail(root.source(), "no [[meters]] defined");
@@ -288,6 +294,15 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
                              std::to_string(it->second.line) + ")");
     }
     config.meters.push_back(std::move(m));
+  }
+  if (config.mqtt.dsmr_reader_topics && config.mqtt.dsmr_reader_meter.empty() &&
+      !config.meters.empty()) {
+    config.mqtt.dsmr_reader_meter = config.meters.front().name;  // DSMR-reader knows one meter
+  }
+  if (mqtt != nullptr && !config.mqtt.dsmr_reader_meter.empty() &&
+      names.count(config.mqtt.dsmr_reader_meter) == 0) {
+    return Fail(mqtt->get("dsmr_reader_meter")->source(),
+                "dsmr_reader_meter '" + config.mqtt.dsmr_reader_meter + "' names no meter");
   }
   *out = std::move(config);
   return true;
@@ -322,7 +337,8 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
   if (!CheckKeys(t,
                  {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
                   "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
-                  "silence_timeout", "max_telegram_bytes", "trace_file", "listeners", "homewizard"},
+                  "silence_timeout", "max_telegram_bytes", "trace_file", "listeners", "homewizard",
+                  "mqtt_min_interval"},
                  "in [[meters]]")) {
     return false;
   }
@@ -361,6 +377,11 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
     }
     m->homewizard = hw;
   }
+  if (t.get("mqtt_min_interval") != nullptr) {
+    Millis interval{0};
+    if (!GetDuration(t, "mqtt_min_interval", true, &interval)) return false;
+    m->mqtt_min_interval = interval;
+  }
   const toml::node* listeners = t.get("listeners");
   if (listeners == nullptr) return true;
   if (!listeners->is_array_of_tables()) {
@@ -385,6 +406,123 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
       return Fail(where, clash);
     }
     m->listeners.push_back(std::move(l));
+  }
+  return true;
+}
+
+namespace {
+
+// MQTT topic levels we build on: no wildcards, no empty levels, no NUL.
+bool IsTopicPrefix(const std::string& s) {
+  if (s.empty() || s.size() > 128 || s.front() == '/' || s.back() == '/') return false;
+  if (s.find("//") != std::string::npos) return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '+' || c == '#' || u < 0x20 || u == 0x7F) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ConfigReader::ReadMqtt(const toml::table& t, MqttConfig* m) {
+  if (!CheckKeys(t,
+                 {"broker", "username", "password_file", "tls_ca", "tls_cert", "tls_key",
+                  "client_id", "keepalive", "protocol", "topic_prefix", "discovery",
+                  "discovery_prefix", "min_interval", "retain_state", "qos", "dsmr_reader_topics",
+                  "dsmr_reader_meter", "raw_telegram"},
+                 "in [mqtt]")) {
+    return false;
+  }
+  m->enabled = true;
+  const toml::node* broker = t.get("broker");
+  if (broker == nullptr) return Fail(t.source(), "[mqtt] needs 'broker' (e.g. \"mqtt://host:1883\")");
+  if (!GetParsed(t, "broker", [&](const std::string& text, std::string* why) {
+        std::string_view rest = text;
+        if (rest.rfind("mqtt://", 0) == 0) {
+          rest.remove_prefix(7);
+        } else if (rest.rfind("mqtts://", 0) == 0) {
+          rest.remove_prefix(8);
+          m->tls = true;
+          m->port = 8883;
+        } else {
+          *why = ": use mqtt://host[:port] or mqtts://host[:port]";
+          return false;
+        }
+        if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+        const bool has_port = !rest.empty() && rest.front() == '['
+                                  ? rest.find("]:") != std::string_view::npos
+                                  : rest.find(':') != std::string_view::npos;
+        SocketAddress a;
+        std::string inner = std::string(rest) + (has_port ? "" : ":" + std::to_string(m->port));
+        if (rest.empty() || rest.front() == ':' || !ParseSocketAddress(inner, false, &a, why)) {
+          *why = ": bad broker '" + text + "' (use mqtt://host[:port] or mqtts://host[:port])";
+          return false;
+        }
+        m->host = a.host;
+        m->port = a.port;
+        return true;
+      })) {
+    return false;
+  }
+  if (!GetString(t, "username", &m->username) ||
+      !GetString(t, "password_file", &m->password_file) || !GetString(t, "tls_ca", &m->tls_ca) ||
+      !GetString(t, "tls_cert", &m->tls_cert) || !GetString(t, "tls_key", &m->tls_key) ||
+      !GetString(t, "client_id", &m->client_id) ||
+      !GetDuration(t, "keepalive", false, &m->keepalive) ||
+      !GetString(t, "topic_prefix", &m->topic_prefix) || !GetBool(t, "discovery", &m->discovery) ||
+      !GetString(t, "discovery_prefix", &m->discovery_prefix) ||
+      !GetDuration(t, "min_interval", true, &m->min_interval) ||
+      !GetBool(t, "retain_state", &m->retain_state) || !GetInt(t, "qos", 0, 1, &m->qos) ||
+      !GetBool(t, "dsmr_reader_topics", &m->dsmr_reader_topics) ||
+      !GetString(t, "dsmr_reader_meter", &m->dsmr_reader_meter) ||
+      !GetBool(t, "raw_telegram", &m->raw_telegram)) {
+    return false;
+  }
+  if (const toml::node* n = t.get("protocol")) {
+    std::string p;
+    if (!GetString(t, "protocol", &p)) return false;
+    if (p == "3.1.1") {
+      m->protocol = 4;
+    } else if (p == "5") {
+      m->protocol = 5;
+    } else {
+      return Fail(n->source(), "unknown protocol '" + p + "' (\"3.1.1\" | \"5\")");
+    }
+  }
+  if (m->keepalive < Millis(5000) || m->keepalive > Millis(65535000) ||
+      m->keepalive.count() % 1000 != 0) {
+    return Fail(t.get("keepalive")->source(), "'keepalive' must be whole seconds in 5s..65535s");
+  }
+  for (const char* key : {"topic_prefix", "discovery_prefix"}) {
+    const std::string& v = std::string_view(key) == "topic_prefix" ? m->topic_prefix
+                                                                   : m->discovery_prefix;
+    if (!IsTopicPrefix(v)) {
+      return Fail(t.get(key)->source(), "bad '" + std::string(key) + "' '" + v +
+                                            "': topic levels without '+', '#' or empty levels");
+    }
+  }
+  if (m->client_id.size() > 64) {
+    return Fail(t.get("client_id")->source(), "'client_id' is longer than 64 characters");
+  }
+  if (m->tls_cert.empty() != m->tls_key.empty()) {
+    const char* given = m->tls_cert.empty() ? "tls_key" : "tls_cert";
+    return Fail(t.get(given)->source(), "'tls_cert' and 'tls_key' go together");
+  }
+  if (!m->tls) {
+    for (const char* key : {"tls_ca", "tls_cert", "tls_key"}) {
+      if (const toml::node* n = t.get(key)) {
+        return Fail(n->source(), "'" + std::string(key) + "' needs an mqtts:// broker");
+      }
+    }
+  }
+  if (!m->username.empty() || !m->password_file.empty()) {
+    if (m->username.empty()) {
+      return Fail(t.get("password_file")->source(), "'password_file' needs 'username'");
+    }
+  }
+  if (const toml::node* n = t.get("dsmr_reader_meter"); n != nullptr && !m->dsmr_reader_topics) {
+    return Fail(n->source(), "'dsmr_reader_meter' needs dsmr_reader_topics = true");
   }
   return true;
 }

@@ -120,8 +120,36 @@ struct MeterConfig {
   std::vector<ListenerConfig> listeners;
   // A HomeWizard P1 API v1 port for this meter (Home Assistant, evcc, ...).
   std::optional<SocketAddress> homewizard;
+  // Overrides [mqtt] min_interval for this meter.
+  std::optional<Millis> mqtt_min_interval;
 
   bool operator==(const MeterConfig&) const;
+};
+
+// [mqtt]: publish every meter to an MQTT broker, with Home Assistant
+// discovery. Disabled when the section is absent.
+struct MqttConfig {
+  bool enabled = false;
+  bool tls = false;  // mqtts://
+  std::string host;
+  uint16_t port = 1883;  // 8883 for mqtts://
+  std::string username;
+  std::string password_file;  // read at start and reload; first line, no newline
+  std::string tls_ca;         // CA file (mqtts:// without it: the system store)
+  std::string tls_cert, tls_key;
+  std::string client_id;  // empty: "p1gateway-<hostname>"
+  Millis keepalive{60000};
+  int protocol = 4;  // MQTT 3.1.1 (4) or 5
+  std::string topic_prefix = "p1gateway";
+  bool discovery = true;
+  std::string discovery_prefix = "homeassistant";
+  Millis min_interval{10000};
+  bool retain_state = false;
+  int qos = 0;
+  bool dsmr_reader_topics = false;
+  std::string dsmr_reader_meter;  // empty: the first meter
+  bool raw_telegram = false;
+  bool operator==(const MqttConfig&) const = default;
 };
 
 struct GatewayConfig {
@@ -131,6 +159,7 @@ struct GatewayConfig {
   bool metrics_enabled = true;
   // [http] cors: origins allowed to read /api from a browser ("*": any).
   std::vector<std::string> cors;
+  MqttConfig mqtt;
   std::vector<MeterConfig> meters;
   bool operator==(const GatewayConfig&) const = default;
 };

@@ -89,7 +89,42 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
   o += "max_telegram_bytes = " + std::to_string(m.max_telegram_bytes) + "\n";
   if (!m.trace_file.empty()) o += "trace_file = " + TomlQuote(m.trace_file) + "\n";
   if (m.homewizard) o += "homewizard = " + TomlQuote(m.homewizard->ToString()) + "\n";
+  if (m.mqtt_min_interval) {
+    o += "mqtt_min_interval = " + TomlQuote(FormatDuration(*m.mqtt_min_interval)) + "\n";
+  }
   for (const ListenerConfig& l : m.listeners) DumpListener(l, out);
+}
+
+std::string_view Bool(bool b) { return b ? "true" : "false"; }
+
+void DumpMqtt(const MqttConfig& m, std::string* out) {
+  std::string& o = *out;
+  const bool v6 = m.host.find(':') != std::string::npos;
+  o += "\n[mqtt]\n";
+  o += "broker = " +
+       TomlQuote(std::string(m.tls ? "mqtts://" : "mqtt://") + (v6 ? "[" : "") + m.host +
+                 (v6 ? "]" : "") + ":" + std::to_string(m.port)) +
+       "\n";
+  auto text = [&](const char* key, const std::string& v) {
+    if (!v.empty()) o += std::string(key) + " = " + TomlQuote(v) + "\n";
+  };
+  text("username", m.username);
+  text("password_file", m.password_file);  // a path: the password stays in its file
+  text("tls_ca", m.tls_ca);
+  text("tls_cert", m.tls_cert);
+  text("tls_key", m.tls_key);
+  text("client_id", m.client_id);
+  o += "keepalive = " + TomlQuote(FormatDuration(m.keepalive)) + "\n";
+  o += std::string("protocol = ") + (m.protocol == 5 ? "\"5\"" : "\"3.1.1\"") + "\n";
+  o += "topic_prefix = " + TomlQuote(m.topic_prefix) + "\n";
+  o += "discovery = " + std::string(Bool(m.discovery)) + "\n";
+  o += "discovery_prefix = " + TomlQuote(m.discovery_prefix) + "\n";
+  o += "min_interval = " + TomlQuote(FormatDuration(m.min_interval)) + "\n";
+  o += "retain_state = " + std::string(Bool(m.retain_state)) + "\n";
+  o += "qos = " + std::to_string(m.qos) + "\n";
+  o += "dsmr_reader_topics = " + std::string(Bool(m.dsmr_reader_topics)) + "\n";
+  text("dsmr_reader_meter", m.dsmr_reader_meter);
+  o += "raw_telegram = " + std::string(Bool(m.raw_telegram)) + "\n";
 }
 
 }  // namespace
@@ -109,6 +144,7 @@ std::string DumpConfig(const GatewayConfig& config) {
       o += (i ? ", " : "") + TomlQuote(config.cors[i]);
     o += "]\n";
   }
+  if (config.mqtt.enabled) DumpMqtt(config.mqtt, &o);
   for (const MeterConfig& m : config.meters) DumpMeter(m, &o);
   return o;
 }

@@ -11,7 +11,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libspdlog-dev libfmt-dev catch2 libssl-dev nlohmann-json3-dev libcli11-dev \
   libtelnet-dev libhttp-parser-dev libbenchmark-dev zlib1g-dev \
   clang libclang-rt-14-dev \
-  socat python3 python3-serial prometheus curl netcat-openbsd >/dev/null
+  socat python3 python3-serial prometheus curl netcat-openbsd \
+  libmosquitto-dev mosquitto mosquitto-clients openssl >/dev/null
 # The tests that drive a browser (Chromium, through playwright-core fetched
 # from npm at test time) and published JavaScript clients need node and npm.
 # A Node.js already installed (NodeSource's ships its own npm and conflicts

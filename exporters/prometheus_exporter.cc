@@ -8,8 +8,9 @@
 
 namespace p1 {
 
-PrometheusExporter::PrometheusExporter(std::string version, SnapshotSource source)
-    : version_(std::move(version)), source_(std::move(source)) {}
+PrometheusExporter::PrometheusExporter(std::string version, SnapshotSource source,
+                                       MqttSource mqtt)
+    : version_(std::move(version)), source_(std::move(source)), mqtt_(std::move(mqtt)) {}
 
 void PrometheusExporter::Register(HttpServer* server) const {
   server->Handle("/metrics", [this](const HttpRequest&) {
@@ -20,7 +21,9 @@ void PrometheusExporter::Register(HttpServer* server) const {
 }
 
 std::string PrometheusExporter::Render(int64_t now_unix_ms) const {
-  return SerializeMetrics(CollectMetrics(source_(), now_unix_ms, version_));
+  std::optional<MqttMetrics> mqtt;
+  if (mqtt_) mqtt = mqtt_();
+  return SerializeMetrics(CollectMetrics(source_(), now_unix_ms, version_, mqtt ? &*mqtt : nullptr));
 }
 
 }  // namespace p1

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "exporters/metrics/metrics_renderer.h"
 #include "gateway/core/meter_snapshot.h"
 
 namespace p1 {
@@ -20,7 +22,10 @@ class PrometheusExporter {
   // The meters in output order (by name).
   using SnapshotSource = std::function<std::vector<MeterSnapshotPtr>()>;
 
-  PrometheusExporter(std::string version, SnapshotSource source);
+  // The MQTT publisher's figures now, or nullopt when MQTT is off.
+  using MqttSource = std::function<std::optional<MqttMetrics>()>;
+
+  PrometheusExporter(std::string version, SnapshotSource source, MqttSource mqtt = nullptr);
 
   // Adds the handler for "/metrics"; *server must not outlive this.
   void Register(HttpServer* server) const;
@@ -30,6 +35,7 @@ class PrometheusExporter {
  private:
   const std::string version_;
   SnapshotSource source_;
+  MqttSource mqtt_;
 };
 
 }  // namespace p1

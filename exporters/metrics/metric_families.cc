@@ -94,6 +94,13 @@ constexpr FamilySpec kSpecs[] = {
      "control, DTR/RTS/BREAK); port_settings = \"virtual\" accepts them per client, \"fixed\" "
      "refuses them."},
     {"p1gateway_client_sent_bytes_total", kC, "Bytes sent to a listener's clients."},
+    {"p1gateway_mqtt_connected", kG, "1 while the MQTT broker connection is up."},
+    {"p1gateway_mqtt_published_total", kC, "MQTT messages handed to the broker connection."},
+    {"p1gateway_mqtt_dropped_total", kC,
+     "MQTT state messages replaced by a newer one before they could be sent (broker slow or down)."},
+    {"p1gateway_mqtt_reconnects_total", kC, "MQTT sessions established after the first."},
+    {"p1gateway_mqtt_connect_failures_total", kC,
+     "MQTT connection attempts that failed or were refused (bad address, TLS, credentials)."},
     {"p1gateway_build_info", kG, "Build of the gateway, value 1."},
 };
 static_assert(std::size(kSpecs) == static_cast<size_t>(Fam::kCount), "one spec per Fam");

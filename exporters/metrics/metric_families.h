@@ -81,6 +81,12 @@ enum class Fam : int {
   kClientDisconnects,
   kClientPortRequests,
   kClientSentBytes,
+  // MQTT publisher (present when [mqtt] is configured).
+  kMqttConnected,
+  kMqttPublished,
+  kMqttDropped,
+  kMqttReconnects,
+  kMqttConnectFailures,
   kBuildInfo,
   kCount,
 };

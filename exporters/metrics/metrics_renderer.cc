@@ -74,7 +74,8 @@ Labels BaseLabels(const MeterSnapshot& meter) {
 
 std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnapshotPtr>& meters,
                                                      int64_t now_unix_ms,
-                                                     std::string_view version) {
+                                                     std::string_view version,
+                                                     const MqttMetrics* mqtt) {
   FamilySet set;
   for (const MeterSnapshotPtr& m : meters) {
     if (m == nullptr) continue;
@@ -88,6 +89,13 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
       AppendReadingMetrics(t->reading, base, &set);
     }
     AppendGatewayMetrics(*m, base, &set);
+  }
+  if (mqtt != nullptr) {
+    set.Add(Fam::kMqttConnected, {}, {}, mqtt->connected ? 1 : 0);
+    set.Add(Fam::kMqttPublished, {}, {}, static_cast<double>(mqtt->published));
+    set.Add(Fam::kMqttDropped, {}, {}, static_cast<double>(mqtt->dropped));
+    set.Add(Fam::kMqttReconnects, {}, {}, static_cast<double>(mqtt->reconnects));
+    set.Add(Fam::kMqttConnectFailures, {}, {}, static_cast<double>(mqtt->connect_failures));
   }
   set.Add(Fam::kBuildInfo, {}, {{"version", std::string(version)}}, 1);
   return set.Take();

@@ -23,8 +23,19 @@ Labels BaseLabels(const MeterSnapshot& meter);
 // All families for the given meters (each non-null, distinct names) plus
 // p1gateway_build_info{version}. A meter with a telegram exports its
 // registers even when stale (dsmr_meter_up then reads 0).
+// The MQTT publisher's figures, for p1gateway_mqtt_*.
+struct MqttMetrics {
+  bool connected = false;
+  uint64_t published = 0;
+  uint64_t dropped = 0;
+  uint64_t reconnects = 0;
+  uint64_t connect_failures = 0;
+};
+
+// `mqtt`, when given, adds the p1gateway_mqtt_* families.
 std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnapshotPtr>& meters,
-                                                     int64_t now_unix_ms, std::string_view version);
+                                                     int64_t now_unix_ms, std::string_view version,
+                                                     const MqttMetrics* mqtt = nullptr);
 
 // Text exposition format, no sample timestamps.
 std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& families);

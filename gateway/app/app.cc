@@ -11,12 +11,23 @@
 #include "exporters/api/api_exporter.h"
 #include "exporters/api/device_apis.h"
 #include "exporters/http/http_server.h"
+#include "exporters/mqtt/mqtt_exporter.h"
 #include "exporters/prometheus_exporter.h"
 #include "gateway/loop/acceptor.h"
 #include "gateway/loop/wall_clock.h"
 #include "proxy/hub.h"
 
 namespace p1 {
+namespace {
+
+std::string Hostname() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "p1gateway";
+  return host;
+}
+
+}  // namespace
+
 bool SetupLogging(const std::string& level) {
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") return false;
@@ -38,8 +49,14 @@ App::~App() { Shutdown(); }
 
 bool App::Start(std::string* err) {
   if (config_.metrics_enabled) {
-    exporter_ =
-        std::make_unique<PrometheusExporter>(PROJECT_VERSION, [this] { return Snapshots(); });
+    exporter_ = std::make_unique<PrometheusExporter>(
+        PROJECT_VERSION, [this] { return Snapshots(); },
+        [this]() -> std::optional<MqttMetrics> {
+          if (!mqtt_) return std::nullopt;
+          MqttExporter::Stats s = mqtt_->stats();
+          return MqttMetrics{s.connected, s.published, s.dropped, s.reconnects,
+                             s.connect_failures};
+        });
     ApiExporter::Options api;
     api.cors = config_.cors;
     api_ = std::make_unique<ApiExporter>(
@@ -65,6 +82,11 @@ bool App::Start(std::string* err) {
     spdlog::info("metrics on http://{}/metrics, API on http://{}/api/v1/meters", at.ToString(),
                  at.ToString());
   }
+  if (config_.mqtt.enabled) {
+    mqtt_ = PrepareMqtt(config_.mqtt, err);
+    if (!mqtt_) return false;
+    mqtt_->Start();
+  }
   for (const MeterConfig& mc : config_.meters) {
     Entry e;
     if (!StartMeter(mc, &e, err)) return false;
@@ -80,7 +102,7 @@ bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
     *err = "meter " + mc.name + ": " + *err;
     return false;
   }
-  out->meter = std::make_unique<Meter>(loop_, mc, nullptr);
+  out->meter = std::make_unique<Meter>(loop_, mc, this);
   AddSinks(mc.name, out);
   if (mc.homewizard) {
     out->homewizard = StartHomeWizard(mc, err);
@@ -102,6 +124,7 @@ bool SameMeter(MeterConfig a, MeterConfig b) {
   a.listeners.clear();
   b.listeners.clear();
   a.homewizard = b.homewizard = std::nullopt;
+  a.mqtt_min_interval = b.mqtt_min_interval = std::nullopt;  // the MQTT exporter's
   return a == b;
 }
 
@@ -134,13 +157,14 @@ bool App::Reload(std::string* err) {
   }
   GatewayConfig next;
   std::vector<MeterPlan> plans;
-  if (!LoadConfigFile(config_path_, &next, err) || !PrepareReload(next, &plans, err)) {
+  std::unique_ptr<MqttExporter> mqtt;
+  if (!LoadConfigFile(config_path_, &next, err) || !PrepareReload(next, &plans, &mqtt, err)) {
     // Nothing running was touched: listeners bound and meters prepared for
     // the new config close with `plans`.
     ++reload_failures_;
     return false;
   }
-  CommitReload(&plans);
+  CommitReload(&plans, std::move(mqtt), next.mqtt != config_.mqtt);
   if (next.log_level != config_.log_level) {
     spdlog::set_level(spdlog::level::from_str(next.log_level));
   }
@@ -158,7 +182,12 @@ bool App::Reload(std::string* err) {
 // Binds every new listener whose port is free and prepares every new or
 // changed meter. Any failure leaves the running state exactly as it was.
 bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans,
-                        std::string* err) {
+                        std::unique_ptr<MqttExporter>* mqtt, std::string* err) {
+  // A changed [mqtt] gets a new client, prepared (password file read) first.
+  if (next.mqtt != config_.mqtt && next.mqtt.enabled) {
+    *mqtt = PrepareMqtt(next.mqtt, err);
+    if (!*mqtt) return false;
+  }
   plans->resize(next.meters.size());
   for (size_t i = 0; i < next.meters.size(); ++i) {
     MeterPlan& plan = (*plans)[i];
@@ -216,7 +245,7 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
       if (!plan.homewizard) return false;
     }
     if (plan.old != nullptr && SameMeter(plan.old->meter->config(), mc)) continue;
-    plan.meter = std::make_unique<Meter>(loop_, mc, nullptr);
+    plan.meter = std::make_unique<Meter>(loop_, mc, this);
     if (!plan.meter->Prepare(err)) {
       *err = "meter " + mc.name + ": " + *err;
       return false;
@@ -228,7 +257,8 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
 // Applies prepared plans: closes what goes, binds ports that it freed, swaps
 // changed meters. Only a port taken by someone else between the close and
 // the bind can still fail here; that listener is then missing and logged.
-void App::CommitReload(std::vector<MeterPlan>* plans) {
+void App::CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExporter> mqtt,
+                       bool swap_mqtt) {
   for (auto it = meters_.begin(); it != meters_.end();) {
     const bool stays = std::any_of(plans->begin(), plans->end(),
                                    [&](const MeterPlan& p) { return p.old == &it->second; });
@@ -237,7 +267,12 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
       continue;
     }
     spdlog::info("reload: stopping meter {}", it->first);
+    if (mqtt_) mqtt_->RemoveMeter(it->first);  // its Home Assistant device goes
     it = meters_.erase(it);
+  }
+  if (swap_mqtt) {
+    mqtt_ = std::move(mqtt);  // the old client says "offline" and disconnects
+    if (mqtt_) mqtt_->Start();
   }
   for (MeterPlan& plan : *plans) {
     if (plan.old != nullptr) plan.old->hub->Retain(plan.keep);
@@ -273,12 +308,42 @@ void App::CommitReload(std::vector<MeterPlan>* plans) {
     }
     if (entry == &fresh_entry) meters_.emplace(mc.name, std::move(fresh_entry));
   }
+  // Every meter's current state, for a new exporter and for a changed
+  // mqtt_min_interval.
+  for (auto& [name, entry] : meters_) {
+    if (entry.meter) OnMeterChanged(entry.meter.get());
+  }
+}
+
+void App::OnMeterChanged(Meter* meter) {
+  if (!mqtt_) return;
+  const MeterConfig& c = meter->config();
+  auto it = meters_.find(c.name);
+  // A prepared meter of a reload that has not replaced the running one yet.
+  if (it == meters_.end() || it->second.meter.get() != meter) return;
+  const MeterCounters& n = meter->counters();
+  MeterUpdate u;
+  u.name = c.name;
+  u.min_interval = c.mqtt_min_interval.value_or(mqtt_->config().min_interval);
+  u.latest = meter->latest();
+  u.up = u.latest != nullptr && WallClockMs() - u.latest->received_unix_ms <= c.stale_after.count();
+  u.crc_errors = n.crc_errors;
+  u.rejected = n.crc_errors + n.crc_missing_errors + n.malformed_errors + n.parse_errors +
+               n.overflow_errors + n.truncated_errors + n.decrypt_errors;
+  mqtt_->OnMeterUpdate(u);
+}
+
+std::unique_ptr<MqttExporter> App::PrepareMqtt(const MqttConfig& c, std::string* err) {
+  auto mqtt = std::make_unique<MqttExporter>(loop_, c, PROJECT_VERSION, Hostname());
+  if (!mqtt->Prepare(err)) return nullptr;
+  return mqtt;
 }
 
 void App::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   meters_.clear();
+  mqtt_.reset();  // "offline", then a clean disconnect
   signals_.Reset();
   http_.reset();
   api_.reset();
@@ -298,10 +363,8 @@ void App::OnSignal(void* owner, int signum) {
 }
 
 std::unique_ptr<HomeWizardServer> App::StartHomeWizard(const MeterConfig& mc, std::string* err) {
-  char host[256] = "p1gateway";
-  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "p1gateway");
   auto hw = std::make_unique<HomeWizardServer>(
-      loop_, HomeWizardServer::Identity{mc.name, PROJECT_VERSION, host},
+      loop_, HomeWizardServer::Identity{mc.name, PROJECT_VERSION, Hostname()},
       [this](const std::string& name) { return Latest(name); });
   sockaddr_storage addr{};
   int r = NumericSocketAddress(mc.homewizard->host, mc.homewizard->port, &addr);

@@ -25,14 +25,15 @@ class ApiExporter;
 class HomeWizardServer;
 class Hub;
 class HttpServer;
+class MqttExporter;
 class PrometheusExporter;
 
-class App {
+class App : public MeterObserver {
  public:
   // `config_path` is re-read on SIGHUP; empty means the config cannot be
   // reloaded (the built-in demo).
   App(uv_loop_t* loop, std::string config_path, GatewayConfig config);
-  ~App();
+  ~App() override;
 
   // Binds every listener and the metrics port, starts every meter. False with
   // *err on a startup error (port in use, unopenable trace file).
@@ -51,6 +52,9 @@ class App {
   const Hub* hub(const std::string& name) const;
   std::string RenderMetrics() const;  // for tests
 
+  // MeterObserver: every frame and state change reaches the MQTT exporter.
+  void OnMeterChanged(Meter* meter) override;
+
  private:
   struct Entry {
     std::unique_ptr<Hub> hub;                      // declared first: destroyed after the meter
@@ -61,8 +65,11 @@ class App {
   static void OnSignal(void* owner, int signum);
   struct MeterPlan;
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
-  bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans, std::string* err);
-  void CommitReload(std::vector<MeterPlan>* plans);
+  bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans,
+                     std::unique_ptr<MqttExporter>* mqtt, std::string* err);
+  void CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExporter> mqtt, bool swap_mqtt);
+  // An MQTT exporter for `c`, prepared (password and TLS files read). Null with *err.
+  std::unique_ptr<MqttExporter> PrepareMqtt(const MqttConfig& c, std::string* err);
   void AddSinks(const std::string& name, Entry* entry);
   // A HomeWizard API server for `mc`, bound. Null with *err when it cannot bind.
   std::unique_ptr<HomeWizardServer> StartHomeWizard(const MeterConfig& mc, std::string* err);
@@ -76,6 +83,7 @@ class App {
   std::unique_ptr<PrometheusExporter> exporter_;
   std::unique_ptr<ApiExporter> api_;  // before meters_: their sinks live here
   std::unique_ptr<HttpServer> http_;  // after the exporters: destroyed first
+  std::unique_ptr<MqttExporter> mqtt_;  // told by the meters through OnMeterChanged
   std::map<std::string, Entry> meters_;
   SignalWatcher signals_;
   bool shutting_down_ = false;

@@ -21,6 +21,13 @@ std::string ErrorOf(const std::string& text) {
 
 const std::string kSim = "[[meters]]\nname = \"home\"\nsimulate = \"dsmr5\"\n";
 
+struct ErrorCase {
+  const char* what;
+  std::string text;
+  std::string expected;
+};
+
+
 TEST_CASE("the documented example config parses into every field") {
   GatewayConfig c = Parse(R"([gateway]
 log_level = "debug"
@@ -153,6 +160,104 @@ TEST_CASE("[http] listen and cors; [metrics] listen is its older name; a meter's
   CHECK(again == c);
 }
 
+TEST_CASE("[mqtt]: defaults, every key, a per-meter interval, and a dump that reads back") {
+  CHECK_FALSE(Parse(kSim).mqtt.enabled);
+  GatewayConfig d = Parse("[mqtt]\nbroker = \"mqtt://broker.lan\"\n" + kSim);
+  CHECK(d.mqtt.enabled);
+  CHECK(d.mqtt.host == "broker.lan");
+  CHECK(d.mqtt.port == 1883);
+  CHECK_FALSE(d.mqtt.tls);
+  CHECK(d.mqtt.topic_prefix == "p1gateway");
+  CHECK(d.mqtt.discovery);
+  CHECK(d.mqtt.discovery_prefix == "homeassistant");
+  CHECK(d.mqtt.min_interval == Millis(10000));
+  CHECK(d.mqtt.keepalive == Millis(60000));
+  CHECK(d.mqtt.protocol == 4);
+  CHECK(d.mqtt.qos == 0);
+  CHECK_FALSE(d.mqtt.retain_state);
+  CHECK_FALSE(d.mqtt.dsmr_reader_topics);
+  CHECK(Parse("[mqtt]\nbroker = \"mqtts://[::1]\"\n" + kSim).mqtt.port == 8883);
+
+  GatewayConfig c = Parse(
+      "[mqtt]\nbroker = \"mqtts://10.0.0.2:8884\"\nusername = \"p1\"\n"
+      "password_file = \"/etc/p1gateway/mqtt.pw\"\ntls_ca = \"ca.pem\"\n"
+      "tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\nclient_id = \"cupboard\"\n"
+      "keepalive = \"30s\"\nprotocol = \"5\"\ntopic_prefix = \"house/p1\"\n"
+      "discovery = false\ndiscovery_prefix = \"ha\"\nmin_interval = \"1s\"\n"
+      "retain_state = true\nqos = 1\ndsmr_reader_topics = true\nraw_telegram = true\n" +
+      kSim + "mqtt_min_interval = \"0s\"\n[[meters]]\nname = \"b\"\nsimulate = \"be\"\n");
+  const MqttConfig& m = c.mqtt;
+  CHECK(m.tls);
+  CHECK(m.host == "10.0.0.2");
+  CHECK(m.port == 8884);
+  CHECK(m.username == "p1");
+  CHECK(m.password_file == "/etc/p1gateway/mqtt.pw");
+  CHECK(m.tls_ca == "ca.pem");
+  CHECK(m.tls_cert == "c.pem");
+  CHECK(m.tls_key == "k.pem");
+  CHECK(m.client_id == "cupboard");
+  CHECK(m.keepalive == Millis(30000));
+  CHECK(m.protocol == 5);
+  CHECK(m.topic_prefix == "house/p1");
+  CHECK_FALSE(m.discovery);
+  CHECK(m.discovery_prefix == "ha");
+  CHECK(m.min_interval == Millis(1000));
+  CHECK(m.retain_state);
+  CHECK(m.qos == 1);
+  CHECK(m.dsmr_reader_topics);
+  CHECK(m.dsmr_reader_meter == "home");  // the first meter unless named
+  CHECK(m.raw_telegram);
+  REQUIRE(c.meters[0].mqtt_min_interval);
+  CHECK(*c.meters[0].mqtt_min_interval == Millis(0));
+  CHECK_FALSE(c.meters[1].mqtt_min_interval);
+  const std::string dump = DumpConfig(c);
+  CHECK(dump.find("mqtt.pw") != std::string::npos);  // the file's name, never its content
+  CHECK(Parse(dump) == c);
+  CHECK(Parse(DumpConfig(d)) == d);
+}
+
+TEST_CASE("[mqtt] errors name the key and what is wrong") {
+  const std::string b = "[mqtt]\nbroker = \"mqtt://h\"\n";  // lines 1-2
+  std::vector<ErrorCase> cases = {
+      {"no broker", "[mqtt]\nqos = 1\n" + kSim,
+       "t.toml:1:1: [mqtt] needs 'broker' (e.g. \"mqtt://host:1883\")"},
+      {"bad scheme", "[mqtt]\nbroker = \"tcp://h:1883\"\n" + kSim,
+       "t.toml:2:10: 'broker'"},
+      {"bad port", "[mqtt]\nbroker = \"mqtt://h:99999\"\n" + kSim, "t.toml:2:10: 'broker'"},
+      {"no host", "[mqtt]\nbroker = \"mqtt://:1883\"\n" + kSim, "t.toml:2:10: 'broker'"},
+      {"unknown key", b + "password = \"x\"\n" + kSim,
+       "t.toml:3:1: unknown key 'password' in [mqtt]"},
+      {"qos 2", b + "qos = 2\n" + kSim, "t.toml:3:7: 'qos'"},
+      {"protocol", b + "protocol = \"3.1\"\n" + kSim,
+       "t.toml:3:12: unknown protocol '3.1' (\"3.1.1\" | \"5\")"},
+      {"keepalive", b + "keepalive = \"1500ms\"\n" + kSim,
+       "t.toml:3:13: 'keepalive' must be whole seconds in 5s..65535s"},
+      {"wildcard prefix", b + "topic_prefix = \"p1/#\"\n" + kSim,
+       "t.toml:3:16: bad 'topic_prefix' 'p1/#'"},
+      {"empty level", b + "discovery_prefix = \"a//b\"\n" + kSim,
+       "t.toml:3:20: bad 'discovery_prefix' 'a//b'"},
+      {"cert without key", "[mqtt]\nbroker = \"mqtts://h\"\ntls_cert = \"c.pem\"\n" + kSim,
+       "t.toml:3:12: 'tls_cert' and 'tls_key' go together"},
+      {"tls file without mqtts", b + "tls_ca = \"ca.pem\"\n" + kSim,
+       "t.toml:3:10: 'tls_ca' needs an mqtts:// broker"},
+      {"password without user", b + "password_file = \"pw\"\n" + kSim,
+       "t.toml:3:17: 'password_file' needs 'username'"},
+      {"reader meter without topics", b + "dsmr_reader_meter = \"home\"\n" + kSim,
+       "t.toml:3:21: 'dsmr_reader_meter' needs dsmr_reader_topics = true"},
+      {"reader meter unknown", b + "dsmr_reader_topics = true\ndsmr_reader_meter = \"x\"\n" + kSim,
+       "t.toml:4:21: dsmr_reader_meter 'x' names no meter"},
+      {"meter interval", kSim + "mqtt_min_interval = \"soon\"\n",
+       "t.toml:4:21: 'mqtt_min_interval': bad duration 'soon'"},
+      {"mqtt not a table", "mqtt = \"mqtt://h\"\n" + kSim, "t.toml:1:8: 'mqtt' must be a table"},
+  };
+  for (const ErrorCase& c : cases) {
+    INFO(c.what);
+    std::string err = ErrorOf(c.text);
+    CHECK_THAT(err, Catch::Matchers::StartsWith(c.expected));
+    CHECK(err.find('\n') == std::string::npos);
+  }
+}
+
 TEST_CASE("presets choose serial settings and explicit keys override them") {
   auto settings = [](const std::string& extra) {
     return Parse("[[meters]]\nname = \"m\"\nserial = \"/dev/ttyUSB0\"\n" + extra)
@@ -194,12 +299,6 @@ rate = 0.5
   CHECK(c.meters[1].simulate_rate_hz == 2.0);
   CHECK(c.meters[2].simulate_rate_hz == 0.5);
 }
-
-struct ErrorCase {
-  const char* what;
-  std::string text;
-  std::string expected;
-};
 
 TEST_CASE("every config error names file, line, column and the problem") {
   const std::string m = "[[meters]]\nname = \"home\"\n";   // lines 1-2
