@@ -22,6 +22,19 @@ MqttExporter::~MqttExporter() {
   }
 }
 
+bool MqttExporter::ReadPassword(const MqttConfig& config, std::string* password,
+                                std::string* err) {
+  password->clear();
+  if (config.password_file.empty()) return true;
+  std::ifstream in(config.password_file);
+  if (!in || !std::getline(in, *password)) {
+    *err = "mqtt: cannot read password_file " + config.password_file;
+    return false;
+  }
+  if (!password->empty() && password->back() == '\r') password->pop_back();
+  return true;
+}
+
 bool MqttExporter::Prepare(std::string* err) {
   MqttClient::Options o;
   o.host = config_.host;
@@ -31,14 +44,8 @@ bool MqttExporter::Prepare(std::string* err) {
   o.tls_cert = config_.tls_cert;
   o.tls_key = config_.tls_key;
   o.username = config_.username;
-  if (!config_.password_file.empty()) {
-    std::ifstream in(config_.password_file);
-    if (!in || !std::getline(in, o.password)) {
-      *err = "mqtt: cannot read password_file " + config_.password_file;
-      return false;
-    }
-    if (!o.password.empty() && o.password.back() == '\r') o.password.pop_back();
-  }
+  if (!ReadPassword(config_, &password_, err)) return false;
+  o.password = password_;
   o.client_id = config_.client_id.empty() ? "p1gateway-" + TopicId(hostname_) : config_.client_id;
   if (o.client_id.size() > 64) o.client_id.resize(64);
   o.keepalive_s = static_cast<int>(config_.keepalive.count() / 1000);

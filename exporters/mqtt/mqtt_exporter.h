@@ -60,6 +60,10 @@ class MqttExporter : public MqttClient::Handler {
   bool Prepare(std::string* err);
   void Start();
 
+  // The first line of config.password_file ("" without one). False with *err.
+  static bool ReadPassword(const MqttConfig& config, std::string* password, std::string* err);
+  const std::string& password() const { return password_; }
+
   void OnMeterUpdate(const MeterUpdate& update);
   // The meter left the config: its discovery and retained status are cleared.
   void RemoveMeter(const std::string& name);
@@ -103,6 +107,7 @@ class MqttExporter : public MqttClient::Handler {
   MqttConfig config_;
   std::string version_;
   std::string hostname_;
+  std::string password_;
   std::string gateway_id_;
   std::string dsmr_reader_meter_;  // resolved: the configured one or the first updated
   std::unique_ptr<MqttClient> client_;

@@ -164,7 +164,7 @@ bool App::Reload(std::string* err) {
     ++reload_failures_;
     return false;
   }
-  CommitReload(&plans, std::move(mqtt), next.mqtt != config_.mqtt);
+  CommitReload(&plans, std::move(mqtt), next.mqtt.enabled);
   if (next.log_level != config_.log_level) {
     spdlog::set_level(spdlog::level::from_str(next.log_level));
   }
@@ -183,10 +183,18 @@ bool App::Reload(std::string* err) {
 // changed meter. Any failure leaves the running state exactly as it was.
 bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans,
                         std::unique_ptr<MqttExporter>* mqtt, std::string* err) {
-  // A changed [mqtt] gets a new client, prepared (password file read) first.
-  if (next.mqtt != config_.mqtt && next.mqtt.enabled) {
-    *mqtt = PrepareMqtt(next.mqtt, err);
-    if (!*mqtt) return false;
+  // A changed [mqtt] or password gets a new client, prepared first.
+  if (next.mqtt.enabled) {
+    bool changed = !mqtt_ || next.mqtt != config_.mqtt;
+    if (!changed) {
+      std::string password;
+      if (!MqttExporter::ReadPassword(next.mqtt, &password, err)) return false;
+      changed = password != mqtt_->password();
+    }
+    if (changed) {
+      *mqtt = PrepareMqtt(next.mqtt, err);
+      if (!*mqtt) return false;
+    }
   }
   plans->resize(next.meters.size());
   for (size_t i = 0; i < next.meters.size(); ++i) {
@@ -258,7 +266,7 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
 // changed meters. Only a port taken by someone else between the close and
 // the bind can still fail here; that listener is then missing and logged.
 void App::CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExporter> mqtt,
-                       bool swap_mqtt) {
+                       bool mqtt_enabled) {
   for (auto it = meters_.begin(); it != meters_.end();) {
     const bool stays = std::any_of(plans->begin(), plans->end(),
                                    [&](const MeterPlan& p) { return p.old == &it->second; });
@@ -270,7 +278,7 @@ void App::CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExport
     if (mqtt_) mqtt_->RemoveMeter(it->first);  // its Home Assistant device goes
     it = meters_.erase(it);
   }
-  if (swap_mqtt) {
+  if (mqtt || !mqtt_enabled) {
     mqtt_ = std::move(mqtt);  // the old client says "offline" and disconnects
     if (mqtt_) mqtt_->Start();
   }

@@ -67,7 +67,10 @@ class App : public MeterObserver {
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
   bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans,
                      std::unique_ptr<MqttExporter>* mqtt, std::string* err);
-  void CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExporter> mqtt, bool swap_mqtt);
+  // `mqtt`: a new MQTT exporter replacing the running one; none and
+  // !mqtt_enabled: MQTT stops.
+  void CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExporter> mqtt,
+                    bool mqtt_enabled);
   // An MQTT exporter for `c`, prepared (password and TLS files read). Null with *err.
   std::unique_ptr<MqttExporter> PrepareMqtt(const MqttConfig& c, std::string* err);
   void AddSinks(const std::string& name, Entry* entry);
