@@ -3,6 +3,7 @@
 #include <mosquitto.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -176,6 +177,14 @@ void MqttClient::ConnectStarted(int rc, int err) {
     return;
   }
   fd_ = dup(sock);
+  if (fd_ >= 0) {
+    // The kernel's send buffer is the one queue here that is not ours:
+    // autotuning lets it grow to 4 MB of stale states for a broker that
+    // stopped reading. A fixed size keeps it bounded and the drops (newest
+    // state wins) in the exporter, where they are counted.
+    int sndbuf = kSendBufferBytes;
+    setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  }
   if (fd_ < 0 || poll_.Init(uv_poll_init_socket, loop_, this, fd_) != 0) {
     Fail(std::string("cannot watch the socket: ") + std::strerror(errno));
     return;
@@ -289,6 +298,10 @@ void MqttClient::Lost(const std::string& reason) {
   inflight_.clear();
   received_.clear();
   connack_ok_ = false;
+  // A refusal also disconnects libmosquitto: that callback must not be
+  // taken for the next attempt's.
+  mosq_disconnected_ = false;
+  refused_ = 0;
   const bool was_connected = state_ == State::kConnected;
   stats_.connected = false;
   if (was_connected) {
