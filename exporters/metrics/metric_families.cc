@@ -101,6 +101,9 @@ constexpr FamilySpec kSpecs[] = {
     {"p1gateway_mqtt_reconnects_total", kC, "MQTT sessions established after the first."},
     {"p1gateway_mqtt_connect_failures_total", kC,
      "MQTT connection attempts that failed or were refused (bad address, TLS, credentials)."},
+    {"p1gateway_mqtt_queued", kG,
+     "MQTT messages waiting to be sent, at most one per topic (a newer message replaces an unsent "
+     "one)."},
     {"p1gateway_build_info", kG, "Build of the gateway, value 1."},
 };
 static_assert(std::size(kSpecs) == static_cast<size_t>(Fam::kCount), "one spec per Fam");

@@ -87,6 +87,7 @@ enum class Fam : int {
   kMqttDropped,
   kMqttReconnects,
   kMqttConnectFailures,
+  kMqttQueued,
   kBuildInfo,
   kCount,
 };

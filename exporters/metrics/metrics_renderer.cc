@@ -96,6 +96,7 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
     set.Add(Fam::kMqttDropped, {}, {}, static_cast<double>(mqtt->dropped));
     set.Add(Fam::kMqttReconnects, {}, {}, static_cast<double>(mqtt->reconnects));
     set.Add(Fam::kMqttConnectFailures, {}, {}, static_cast<double>(mqtt->connect_failures));
+    set.Add(Fam::kMqttQueued, {}, {}, static_cast<double>(mqtt->queued));
   }
   set.Add(Fam::kBuildInfo, {}, {{"version", std::string(version)}}, 1);
   return set.Take();

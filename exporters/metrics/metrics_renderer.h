@@ -30,6 +30,7 @@ struct MqttMetrics {
   uint64_t dropped = 0;
   uint64_t reconnects = 0;
   uint64_t connect_failures = 0;
+  size_t queued = 0;  // messages waiting in the outbox
 };
 
 // `mqtt`, when given, adds the p1gateway_mqtt_* families.

@@ -54,8 +54,8 @@ bool App::Start(std::string* err) {
         [this]() -> std::optional<MqttMetrics> {
           if (!mqtt_) return std::nullopt;
           MqttExporter::Stats s = mqtt_->stats();
-          return MqttMetrics{s.connected, s.published, s.dropped, s.reconnects,
-                             s.connect_failures};
+          return MqttMetrics{s.connected,  s.published,        s.dropped,
+                             s.reconnects, s.connect_failures, s.queued};
         });
     ApiExporter::Options api;
     api.cors = config_.cors;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 
 #include "config/config.h"
@@ -258,6 +259,52 @@ TEST_CASE("the shipped demo and example configs are valid") {
   CHECK(example.meters[1].source == SourceKind::kTcp);
   // Round trip of a real-world file (no keys in it).
   CHECK(Parse(DumpConfig(example)) == example);
+}
+
+// The commented [mqtt] block of example.toml (and its per-meter
+// mqtt_min_interval), uncommented, sets every MQTT key it documents.
+TEST_CASE("the example's commented [mqtt] block is valid when uncommented") {
+  std::ifstream in(P1GW_SOURCE_DIR "/config/example.toml");
+  REQUIRE(in);
+  std::string text, line;
+  bool in_block = false;
+  int uncommented = 0;
+  while (std::getline(in, line)) {
+    if (line == "# [mqtt]") in_block = true;
+    if (in_block && line.rfind("# ", 0) != 0) in_block = false;
+    if (in_block || line.rfind("# mqtt_min_interval", 0) == 0) {
+      line.erase(0, 2);
+      ++uncommented;
+    }
+    if (line.rfind("broker = \"mqtt://", 0) == 0) line.replace(10, 7, "mqtts://");  // for tls_*
+    text += line + "\n";
+  }
+  CHECK(uncommented == 19);
+  GatewayConfig c = Parse(text);
+  const MqttConfig& m = c.mqtt;
+  CHECK(m.enabled);
+  CHECK(m.tls);
+  CHECK(m.host == "homeassistant.local");
+  CHECK(m.port == 1883);
+  CHECK(m.username == "p1gateway");
+  CHECK(m.password_file == "/etc/p1gateway/mqtt.password");
+  CHECK(m.tls_ca == "/etc/p1gateway/mqtt-ca.crt");
+  CHECK(m.tls_cert == "/etc/p1gateway/mqtt-client.crt");
+  CHECK(m.tls_key == "/etc/p1gateway/mqtt-client.key");
+  CHECK(m.client_id == "p1gateway-cupboard");
+  CHECK(m.keepalive == Millis(60000));
+  CHECK(m.protocol == 4);
+  CHECK(m.topic_prefix == "p1gateway");
+  CHECK(m.discovery);
+  CHECK(m.discovery_prefix == "homeassistant");
+  CHECK(m.min_interval == Millis(10000));
+  CHECK_FALSE(m.retain_state);
+  CHECK(m.qos == 0);
+  CHECK_FALSE(m.raw_telegram);
+  CHECK_FALSE(m.dsmr_reader_topics);
+  REQUIRE(c.meters.size() == 2);
+  CHECK(c.meters[0].mqtt_min_interval == Millis(1000));
+  CHECK(Parse(DumpConfig(c)) == c);
 }
 
 }  // namespace
