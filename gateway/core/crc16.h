@@ -8,9 +8,17 @@
 
 namespace p1 {
 
-// Continues a running CRC; start with crc = 0.
+// Continues a running CRC; start with crc = 0. On x86-64 CPUs with PCLMULQDQ
+// inputs of 64 bytes and more are folded with carry-less multiplies; every
+// other case (and every other CPU) uses the portable slicing-by-16 tables.
 uint16_t Crc16Update(uint16_t crc, std::string_view data);
 inline uint16_t Crc16(std::string_view data) { return Crc16Update(0, data); }
+
+// The two implementations behind Crc16Update, for tests and benchmarks.
+// Crc16UpdateClmul returns the portable result where the CPU lacks it.
+uint16_t Crc16UpdateTables(uint16_t crc, std::string_view data);
+uint16_t Crc16UpdateClmul(uint16_t crc, std::string_view data);
+bool Crc16HasClmul();
 
 }  // namespace p1
 

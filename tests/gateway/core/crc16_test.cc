@@ -32,7 +32,31 @@ TEST_CASE("crc16 equals the bitwise reference at every length and alignment", "[
     const size_t offset = rng() % 64;
     const size_t len = round < 100 ? round : rng() % 4096;
     const std::string_view data(pool.data() + offset, len);
-    REQUIRE(Crc16(data) == ReferenceCrc16(data));
+    const uint16_t want = ReferenceCrc16(data);
+    REQUIRE(Crc16(data) == want);
+    REQUIRE(Crc16UpdateTables(0, data) == want);
+    REQUIRE(Crc16UpdateClmul(0, data) == want);
+  }
+}
+
+// Both implementations continue from any running value: a CRC of a prefix
+// taken by one and the rest by the other gives the whole message's CRC.
+TEST_CASE("crc16 tables and carry-less folding agree when mixed", "[crc16]") {
+  WARN("carry-less multiply path " << (Crc16HasClmul() ? "in use" : "not available on this CPU"));
+  std::mt19937 rng(7);
+  std::string data(3000, '\0');
+  for (char& c : data) c = static_cast<char>(rng());
+  const uint16_t whole = ReferenceCrc16(data);
+  for (size_t cut = 0; cut <= data.size(); cut += 1 + rng() % 97) {
+    const std::string_view a = std::string_view(data).substr(0, cut);
+    const std::string_view b = std::string_view(data).substr(cut);
+    REQUIRE(Crc16UpdateClmul(Crc16UpdateTables(0, a), b) == whole);
+    REQUIRE(Crc16UpdateTables(Crc16UpdateClmul(0, a), b) == whole);
+  }
+  // Lengths around the fold sizes (16, 64 and their multiples).
+  for (size_t len : {63, 64, 65, 79, 80, 81, 127, 128, 129, 143, 144, 1023, 1024}) {
+    const std::string_view d = std::string_view(data).substr(3, len);
+    REQUIRE(Crc16UpdateClmul(0xBEEF, d) == Crc16UpdateTables(0xBEEF, d));
   }
 }
 
