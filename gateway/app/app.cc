@@ -1,7 +1,9 @@
 #include "gateway/app/app.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +22,31 @@
 namespace p1 {
 namespace {
 
+// Whether stderr is the journal stream systemd connected ($JOURNAL_STREAM
+// names its device and inode, systemd.exec(5)), not a file or a terminal.
+bool StderrIsJournal() {
+  const char* env = std::getenv("JOURNAL_STREAM");
+  unsigned long long dev = 0, ino = 0;
+  struct stat st {};
+  if (env == nullptr || std::sscanf(env, "%llu:%llu", &dev, &ino) != 2) return false;
+  return fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+// "%*": the sd-daemon(3) priority prefix for the message's level.
+class JournalPriority : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    // trace, debug, info, warn, err, critical, off
+    static constexpr std::string_view kPrefix[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", ""};
+    std::string_view p = kPrefix[msg.level];
+    dest.append(p.data(), p.data() + p.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JournalPriority>();
+  }
+};
+
 std::string Hostname() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "p1gateway";
@@ -32,10 +59,16 @@ bool SetupLogging(const std::string& level) {
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") return false;
   auto logger = spdlog::stderr_logger_mt("p1gateway");
-  // journald stamps every line itself.
-  bool systemd =
-      std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr;
-  logger->set_pattern(systemd ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e %l: %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  if (StderrIsJournal()) {
+    // journald stamps every line itself and reads the priority off "<N>".
+    formatter->add_flag<JournalPriority>('*').set_pattern("%*%l: %v");
+  } else if (std::getenv("INVOCATION_ID") != nullptr) {
+    formatter->set_pattern("%l: %v");  // under systemd, stderr to a file or a pipe
+  } else {
+    formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %l: %v");
+  }
+  logger->set_formatter(std::move(formatter));
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
@@ -43,7 +76,10 @@ bool SetupLogging(const std::string& level) {
 }
 
 App::App(uv_loop_t* loop, std::string config_path, GatewayConfig config)
-    : loop_(loop), config_path_(std::move(config_path)), config_(std::move(config)) {}
+    : loop_(loop),
+      config_path_(std::move(config_path)),
+      config_(std::move(config)),
+      notifier_(loop, [this] { return StatusLine(); }) {}
 
 App::~App() { Shutdown(); }
 
@@ -93,6 +129,7 @@ bool App::Start(std::string* err) {
     meters_.emplace(mc.name, std::move(e));
   }
   signals_.Start(loop_, this, OnSignal, {SIGINT, SIGTERM, SIGHUP});
+  notifier_.Ready();  // every listener is bound
   return true;
 }
 
@@ -350,6 +387,7 @@ std::unique_ptr<MqttExporter> App::PrepareMqtt(const MqttConfig& c, std::string*
 void App::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
+  notifier_.Stopping();
   meters_.clear();
   mqtt_.reset();  // "offline", then a clean disconnect
   signals_.Reset();
@@ -362,8 +400,11 @@ void App::OnSignal(void* owner, int signum) {
   auto* self = static_cast<App*>(owner);
   if (signum == SIGHUP) {
     spdlog::info("SIGHUP: reloading {}", self->config_path_);
+    self->notifier_.Reloading();
     std::string err;
     if (!self->Reload(&err)) spdlog::error("reload failed: {}", err);
+    self->reload_error_ = err;
+    self->notifier_.Ready();  // either config runs fully: the old or the new
     return;
   }
   spdlog::info("{}: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
@@ -438,6 +479,25 @@ const Meter* App::meter(const std::string& name) const {
 const Hub* App::hub(const std::string& name) const {
   auto it = meters_.find(name);
   return it == meters_.end() ? nullptr : it->second.hub.get();
+}
+
+std::string App::StatusLine() const {
+  const int64_t now = WallClockMs();
+  size_t up = 0;
+  uint64_t clients = 0;
+  for (const auto& [name, entry] : meters_) {
+    if (!entry.meter) continue;
+    const TelegramPtr& t = entry.meter->latest();
+    if (t && now - t->received_unix_ms <= entry.meter->config().stale_after.count()) ++up;
+    if (entry.hub) {
+      for (const ListenerStats& l : entry.hub->Stats()) clients += l.clients;
+    }
+  }
+  std::string s = std::to_string(meters_.size()) + (meters_.size() == 1 ? " meter, " : " meters, ") +
+                  std::to_string(up) + " up, " + std::to_string(clients) +
+                  (clients == 1 ? " client" : " clients");
+  if (!reload_error_.empty()) s += "; reload failed: " + reload_error_;
+  return s;
 }
 
 std::string App::RenderMetrics() const {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "gateway/app/service_notifier.h"
 #include "gateway/core/meter_snapshot.h"
 #include "gateway/loop/signal_watcher.h"
 #include "gateway/loop/uv_handle.h"
@@ -51,6 +52,9 @@ class App : public MeterObserver {
   const Meter* meter(const std::string& name) const;
   const Hub* hub(const std::string& name) const;
   std::string RenderMetrics() const;  // for tests
+  // systemd's STATUS= line: "3 meters, 2 up, 14 clients", and the last
+  // reload's error while it is the latest reload.
+  std::string StatusLine() const;
 
   // MeterObserver: every frame and state change reaches the MQTT exporter.
   void OnMeterChanged(Meter* meter) override;
@@ -89,13 +93,17 @@ class App : public MeterObserver {
   std::unique_ptr<MqttExporter> mqtt_;  // told by the meters through OnMeterChanged
   std::map<std::string, Entry> meters_;
   SignalWatcher signals_;
+  ServiceNotifier notifier_;
+  std::string reload_error_;  // the last reload's error; empty after a good one
   bool shutting_down_ = false;
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;
 };
 
-// Configures spdlog for stderr: no timestamps under systemd (journald adds
-// its own), level by name ("info", "debug"...). False for an unknown level.
+// Configures spdlog for stderr, level by name ("info", "debug"...; false for
+// an unknown one). On the journal stream systemd connected: "<N>" priority
+// prefixes and no timestamps (journald adds its own); under systemd
+// otherwise: no timestamps; else timestamped lines.
 bool SetupLogging(const std::string& level);
 
 }  // namespace p1

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <initializer_list>
 #include <map>
@@ -116,6 +117,28 @@ std::string DetectPreset(const Reading& r, bool encrypted) {
   return "dsmr5";
 }
 
+std::string UdevRule(int vid, int pid, const char* serial) {
+  char ids[96];
+  std::snprintf(ids, sizeof ids, "SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"%04x\", ATTRS{idProduct}==\"%04x\"",
+                vid & 0xffff, pid & 0xffff);
+  std::string rule = ids;
+  std::string name;
+  if (serial != nullptr && serial[0] != '\0') {
+    std::string match;
+    for (const char* c = serial; *c != '\0'; ++c) {
+      bool plain = std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '_' || *c == '-';
+      match += plain ? *c : '?';
+      name += plain ? *c : '_';
+    }
+    rule += ", ATTRS{serial}==\"" + match + "\"";
+  } else {
+    char id[16];
+    std::snprintf(id, sizeof id, "%04x-%04x", vid & 0xffff, pid & 0xffff);
+    name = id;
+  }
+  return rule + ", SYMLINK+=\"p1meter-" + name + "\", GROUP=\"dialout\", MODE=\"0660\"";
+}
+
 int RunListPorts(std::FILE* out, std::FILE* err) {
   sp_port** ports = nullptr;
   if (sp_list_ports(&ports) != SP_OK) {
@@ -124,6 +147,7 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
   }
   auto by_id = ByIdNames();
   int count = 0;
+  std::vector<std::string> rules;
   for (int i = 0; ports[i] != nullptr; ++i, ++count) {
     sp_port* p = ports[i];
     const char* name = sp_get_port_name(p);
@@ -136,6 +160,7 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
       const char* serial = sp_get_port_usb_serial(p);
       std::fprintf(out, "  usb %04x:%04x", vid, pid);
       if (serial) std::fprintf(out, " serial %s", serial);
+      rules.push_back(UdevRule(vid, pid, serial));
     }
     char real[PATH_MAX];
     if (realpath(name, real) != nullptr) {
@@ -146,6 +171,10 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
   }
   sp_free_port_list(ports);
   if (count == 0) std::fprintf(err, "list-ports: no serial ports found\n");
+  if (!rules.empty()) {
+    std::fprintf(out, "\n# udev rules for stable names (/etc/udev/rules.d/99-p1gateway.rules):\n");
+    for (const std::string& r : rules) std::fprintf(out, "%s\n", r.c_str());
+  }
   return 0;
 }
 

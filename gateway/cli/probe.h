@@ -16,8 +16,16 @@ namespace p1 {
 // telegram, from its version line, header and object set.
 std::string DetectPreset(const Reading& reading, bool encrypted);
 
+// A udev rule line (deploy/udev/99-p1gateway.rules) that gives the USB
+// serial adapter vid:pid with `serial` a stable /dev/p1meter-<serial> name,
+// group dialout and mode 0660. Without a serial (CH340 cables have none) the
+// name is p1meter-<vid>-<pid>, unique only while one such cable is plugged.
+// Characters outside [A-Za-z0-9._-] become '_' in the name and '?' (a
+// one-character glob) in the match.
+std::string UdevRule(int vid, int pid, const char* serial);
+
 // Prints every port libserialport sees with USB ids and /dev/serial/by-id
-// names. Returns the exit code.
+// names, then a UdevRule line per USB adapter. Returns the exit code.
 int RunListPorts(std::FILE* out, std::FILE* err);
 
 // Tries 115200 8N1 then 9600 7E1 on `device`, each for up to timeout_ms,
