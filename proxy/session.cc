@@ -92,14 +92,31 @@ Session::SendResult Session::SendBytes(const OutChunk& chunk) {
   return Write(chunk) ? SendResult::kSent : SendResult::kClosed;
 }
 
+// With nothing queued the bytes go straight to the kernel (uv_try_write: one
+// write(), no request, no epoll_ctl); only what it did not take is queued.
+// libuv refuses the try (EAGAIN) while an earlier write is queued, so bytes
+// never overtake each other.
 bool Session::Write(const OutChunk& chunk) {
   if (chunk.data.empty()) return true;
   uv_tcp_t* tcp = tcp_.get();
-  if (Queued() == 0) last_progress_ms_ = uv_now(tcp->loop);  // the stuck clock starts now
+  const uint64_t now = uv_now(tcp->loop);
+  if (Queued() == 0) last_progress_ms_ = now;  // the stuck clock starts now
+  OutChunk rest = chunk;
   // libuv never writes through the buffer; the cast only satisfies uv_buf_t.
-  uv_buf_t buf = uv_buf_init(const_cast<char*>(chunk.data.data()),
-                             static_cast<unsigned int>(chunk.data.size()));
-  const int r = WriteRequest::Start(WriteRequest::Make(chunk), [&](uv_write_t* req) {
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(rest.data.data()),
+                             static_cast<unsigned int>(rest.data.size()));
+  int r = uv_try_write(Stream(tcp), &buf, 1);
+  if (r > 0) {
+    stats_->bytes_sent += static_cast<size_t>(r);
+    if (static_cast<size_t>(r) == rest.data.size()) return true;
+    rest.data.remove_prefix(static_cast<size_t>(r));
+    buf = uv_buf_init(const_cast<char*>(rest.data.data()),
+                      static_cast<unsigned int>(rest.data.size()));
+  } else if (r != UV_EAGAIN) {
+    Disconnected(false, uv_strerror(r));  // EPIPE, ECONNRESET, ...
+    return false;
+  }
+  r = WriteRequest::Start(WriteRequest::Make(std::move(rest)), [&](uv_write_t* req) {
     return uv_write(req, Stream(tcp), &buf, 1, OnWrite);
   });
   if (r != 0) {

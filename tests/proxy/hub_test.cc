@@ -183,6 +183,31 @@ TEST_CASE("a client that never reads loses only whole telegrams and does not del
   CHECK(hub->Stats()[0].dropped_telegrams == dropped);
 }
 
+TEST_CASE("what the kernel does not take at once is queued and follows in order") {
+  LoopFixture f;
+  ListenerConfig c = MakeListener();
+  c.queue_bytes = 4096;  // also the socket's send buffer: a telegram is written in parts
+  auto hub = StartHub(f, {c});
+  Client client(hub->BoundPorts()[0], "127.0.0.1", /*rcvbuf=*/2048);
+  REQUIRE(f.PumpUntil([&] { return hub->Stats()[0].clients == 1; }));
+  // Far larger than both socket buffers; then small telegrams behind it must
+  // wait for its tail (the empty-queue rule admits the large one).
+  std::string large = testing::CorpusTelegrams().front();
+  while (large.size() < 200000) large += large;
+  const std::string small = testing::CorpusTelegrams().back();
+  hub->OnTelegram(MakeTelegram(large));
+  hub->OnTelegram(MakeTelegram(small));  // queue full: dropped, not interleaved
+  const std::string expected = large;
+  REQUIRE(f.PumpUntil([&] { return client.got().size() >= expected.size(); }, 10000,
+                      [&] { client.Drain(); }));
+  hub->OnTelegram(MakeTelegram(small));  // the queue is empty again
+  REQUIRE(f.PumpUntil([&] { return client.got().size() >= expected.size() + small.size(); },
+                      5000, [&] { client.Drain(); }));
+  CHECK(client.got() == expected + small);
+  CHECK(hub->Stats()[0].dropped_telegrams == 1);
+  CHECK(hub->Stats()[0].bytes_sent == expected.size() + small.size());
+}
+
 TEST_CASE("a stuck client is disconnected after stuck_timeout, others stay") {
   LoopFixture f;
   ListenerConfig c = MakeListener();
