@@ -73,8 +73,8 @@ void BM_CollectSerializeGzip(benchmark::State& state) {
   state.counters["gzip_bytes"] = static_cast<double>(bytes);
 }
 
-BENCHMARK(BM_Collect)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_CollectSerialize)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Collect)->Arg(1)->Arg(10)->Arg(100)->Arg(500)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CollectSerialize)->Arg(1)->Arg(10)->Arg(100)->Arg(500)->Arg(1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CollectSerializeGzip)->Arg(1)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -112,7 +112,11 @@ static_assert(std::size(kSpecs) == static_cast<size_t>(Fam::kCount), "one spec p
 
 const FamilySpec& SpecOf(Fam f) { return kSpecs[static_cast<size_t>(f)]; }
 
-FamilySet::FamilySet() = default;
+FamilySet::FamilySet(size_t meters) {
+  // One series per meter is the common case; growing by moves of
+  // ClientMetric (~250 bytes each) cost ~10% of a 500-meter scrape.
+  for (auto& v : samples_) v.reserve(meters);
+}
 
 void FamilySet::Add(Fam f, const Labels& base, std::initializer_list<Label> extra, double value) {
   prometheus::ClientMetric& m = samples_[static_cast<size_t>(f)].emplace_back();

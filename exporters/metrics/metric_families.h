@@ -107,7 +107,8 @@ using Labels = std::vector<Label>;
 // only when it has samples (an absent value has no series).
 class FamilySet {
  public:
-  FamilySet();
+  // `meters`: how many meters the scrape covers, to size the families once.
+  explicit FamilySet(size_t meters = 1);
 
   // Adds one sample: `base` labels (meter + static labels) then `extra`.
   void Add(Fam f, const Labels& base, std::initializer_list<Label> extra, double value);

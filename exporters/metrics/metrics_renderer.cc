@@ -1,10 +1,11 @@
 #include "exporters/metrics/metrics_renderer.h"
 
 #include <prometheus/check_names.h>
-#include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 
 #include "gateway/base/reserved_labels.h"
 #include "exporters/metrics/reading_metrics.h"
@@ -76,7 +77,7 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
                                                      int64_t now_unix_ms,
                                                      std::string_view version,
                                                      const MqttMetrics* mqtt) {
-  FamilySet set;
+  FamilySet set(meters.size());
   for (const MeterSnapshotPtr& m : meters) {
     if (m == nullptr) continue;
     Labels base = BaseLabels(*m);
@@ -102,8 +103,83 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
   return set.Take();
 }
 
+namespace {
+
+// A sample value as prometheus-cpp 1.0's TextSerializer writes it (an
+// ostream at precision max_digits10 - 1, i.e. "%.16g"): "Nan", "+Inf",
+// "-Inf", else the shortest "%.16g" text. to_chars is that, without the stream.
+void AppendValue(std::string* out, double v) {
+  if (std::isnan(v)) {
+    out->append("Nan");
+  } else if (std::isinf(v)) {
+    out->append(v < 0 ? "-Inf" : "+Inf");
+  } else {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 16);
+    out->append(buf, r.ptr);
+  }
+}
+
+void AppendEscaped(std::string* out, const std::string& value) {
+  size_t start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '\\' && c != '"' && c != '\n') continue;
+    out->append(value, start, i - start);
+    out->push_back('\\');
+    out->push_back(c == '\n' ? 'n' : c);
+    start = i + 1;
+  }
+  out->append(value, start, std::string::npos);
+}
+
+const char* TypeName(prometheus::MetricType t) {
+  switch (t) {
+    case prometheus::MetricType::Counter: return "counter";
+    case prometheus::MetricType::Gauge: return "gauge";
+    case prometheus::MetricType::Summary: return "summary";
+    case prometheus::MetricType::Untyped: return "untyped";
+    case prometheus::MetricType::Histogram: return "histogram";
+  }
+  return "untyped";
+}
+
+}  // namespace
+
+// Byte for byte what prometheus::TextSerializer writes for counter, gauge
+// and untyped families -- CollectMetrics makes no others (a test holds the
+// two side by side) --, several times faster: it appends into one string
+// instead of writing through a locale-aware stream.
 std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& families) {
-  return prometheus::TextSerializer().Serialize(families);
+  std::string out;
+  size_t estimate = 0;
+  for (const auto& f : families) estimate += 64 + f.help.size() + f.metric.size() * 160;
+  out.reserve(estimate);
+  for (const auto& f : families) {
+    if (!f.help.empty()) out.append("# HELP ").append(f.name).append(" ").append(f.help).append("\n");
+    out.append("# TYPE ").append(f.name).append(" ").append(TypeName(f.type)).append("\n");
+    for (const auto& m : f.metric) {
+      out.append(f.name);
+      if (!m.label.empty()) {
+        char sep = '{';
+        for (const auto& l : m.label) {
+          out.push_back(sep);
+          out.append(l.name).append("=\"");
+          AppendEscaped(&out, l.value);
+          out.push_back('"');
+          sep = ',';
+        }
+        out.push_back('}');
+      }
+      out.push_back(' ');
+      AppendValue(&out, f.type == prometheus::MetricType::Counter ? m.counter.value
+                        : f.type == prometheus::MetricType::Gauge ? m.gauge.value
+                                                                  : m.untyped.value);
+      if (m.timestamp_ms != 0) out.append(" ").append(std::to_string(m.timestamp_ms));
+      out.push_back('\n');
+    }
+  }
+  return out;
 }
 
 }  // namespace p1

@@ -38,7 +38,8 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
                                                      int64_t now_unix_ms, std::string_view version,
                                                      const MqttMetrics* mqtt = nullptr);
 
-// Text exposition format, no sample timestamps.
+// Text exposition format 0.0.4 of counter, gauge and untyped families, as
+// prometheus-cpp's TextSerializer writes it.
 std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& families);
 
 }  // namespace p1

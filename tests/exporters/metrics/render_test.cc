@@ -1,8 +1,10 @@
 // Behaviour of the pure renderer: staleness, absent values, totals,
 // labels, escaping. Telegram texts are written inline.
 #include <prometheus/check_names.h>
+#include <prometheus/text_serializer.h>
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -196,4 +198,44 @@ TEST_CASE("no sample carries a timestamp and every family has HELP and TYPE") {
 }
 
 }  // namespace
+}  // namespace p1
+
+namespace p1 {
+
+// SerializeMetrics replaced prometheus-cpp's TextSerializer for speed; the
+// two must stay byte-identical on every corpus telegram and on the values
+// and label texts that take a special path.
+TEST_CASE("exposition text is byte-identical to prometheus-cpp's TextSerializer") {
+  std::vector<MeterSnapshotPtr> meters;
+  int i = 0;
+  for (const std::string& text : testing::CorpusTelegrams()) {
+    meters.push_back(MakeSnapshot("m" + std::to_string(i++), TelegramFromText(text, kT0),
+                                  {{"note", "a\\b\"c\nd"}}));
+  }
+  std::vector<prometheus::MetricFamily> fams = CollectMetrics(meters, kT0, "1.2.3");
+  REQUIRE(fams.size() > 10);
+  CHECK(SerializeMetrics(fams) == prometheus::TextSerializer().Serialize(fams));
+
+  prometheus::MetricFamily special;
+  special.name = "x";
+  special.help = "values on special paths";
+  special.type = prometheus::MetricType::Gauge;
+  for (double v : {0.0, -0.0, 0.1, 1.0 / 3, -2.5, 1e-300, 5e-324, 1e15, 1e16, 1e17, 1e21,
+                   123456789012345678.0, 3432.829, 1.7976931348623157e308,
+                   std::numeric_limits<double>::quiet_NaN(),
+                   std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity()}) {
+    prometheus::ClientMetric& m = special.metric.emplace_back();
+    m.gauge.value = v;
+    m.label = {{"v", std::to_string(v)}, {"esc", "\\\\\"\"\n\n"}};
+  }
+  prometheus::MetricFamily counter;
+  counter.name = "y_total";
+  counter.type = prometheus::MetricType::Counter;  // no help: no HELP line
+  counter.metric.emplace_back().counter.value = 42;
+  counter.metric.emplace_back().counter.value = 9007199254740993.0;
+  std::vector<prometheus::MetricFamily> edge{special, counter};
+  CHECK(SerializeMetrics(edge) == prometheus::TextSerializer().Serialize(edge));
+}
+
 }  // namespace p1
