@@ -487,8 +487,10 @@ std::string App::StatusLine() const {
   uint64_t clients = 0;
   for (const auto& [name, entry] : meters_) {
     if (!entry.meter) continue;
-    const TelegramPtr& t = entry.meter->latest();
-    if (t && now - t->received_unix_ms <= entry.meter->config().stale_after.count()) ++up;
+    if (MeterSnapshot::TelegramFresh(entry.meter->latest(),
+                                     entry.meter->config().stale_after.count(), now)) {
+      ++up;
+    }
     if (entry.hub) {
       for (const ListenerStats& l : entry.hub->Stats()) clients += l.clients;
     }

@@ -27,7 +27,11 @@ struct MeterSnapshot {
   std::vector<ListenerStats> listeners;
 
   // dsmr_meter_up: a telegram arrived within stale_after.
-  bool Up(int64_t now_unix_ms) const {
+  bool Up(int64_t now_unix_ms) const { return TelegramFresh(latest, stale_after_ms, now_unix_ms); }
+
+  // The one rule for "up", also for callers without a snapshot.
+  static bool TelegramFresh(const TelegramPtr& latest, int64_t stale_after_ms,
+                            int64_t now_unix_ms) {
     return latest != nullptr && now_unix_ms - latest->received_unix_ms <= stale_after_ms;
   }
 };
