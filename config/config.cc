@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -106,6 +107,7 @@ class ConfigReader {
   bool GetAddress(const toml::table& t, std::string_view key, bool numeric, SocketAddress* out);
   bool GetKey(const toml::table& t, std::string_view key, std::optional<AesKey>* out);
 
+  bool ReadMeters(const toml::table& root, GatewayConfig* config);
   bool ReadMeter(const toml::table& t, MeterConfig* m);
   bool ReadMqtt(const toml::table& t, MqttConfig* m);
   bool ReadCors(const toml::table& t, std::vector<std::string>* out);
@@ -277,8 +279,33 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   if (!GetTable(root, "mqtt", &mqtt)) return false;
   if (mqtt != nullptr && !ReadMqtt(*mqtt, &config.mqtt)) return false;
 
+  if (!ReadMeters(root, &config)) return false;
+  if (config.mqtt.dsmr_reader_topics && config.mqtt.dsmr_reader_meter.empty() &&
+      !config.meters.empty()) {
+    config.mqtt.dsmr_reader_meter = config.meters.front().name;  // DSMR-reader knows one meter
+  }
+  if (mqtt != nullptr && !config.mqtt.dsmr_reader_meter.empty() &&
+      std::none_of(config.meters.begin(), config.meters.end(), [&](const MeterConfig& m) {
+        return m.name == config.mqtt.dsmr_reader_meter;
+      })) {
+    return Fail(mqtt->get("dsmr_reader_meter")->source(),
+                "dsmr_reader_meter '" + config.mqtt.dsmr_reader_meter + "' names no meter");
+  }
+  *out = std::move(config);
+  return true;
+}
+
+// Origins as a browser sends them: "*", or scheme://host[:port] without a
+// path ("http://homeassistant.local:8123").
+// Without [[meters]] (the packaged default config) the gateway serves only
+// its own health until a meter is added and the service reloaded; that is
+// refused only when nothing at all would be served.
+bool ConfigReader::ReadMeters(const toml::table& root, GatewayConfig* config) {
   const toml::node* meters = root.get("meters");
-  if (meters == nullptr) return Fail(root.source(), "no [[meters]] defined");
+  if (meters == nullptr) {
+    if (config->metrics_enabled || config->mqtt.enabled) return true;
+    return Fail(root.source(), "no [[meters]] defined and HTTP disabled: nothing to serve");
+  }
   if (!meters->is_array_of_tables()) {
     return Fail(meters->source(), "'meters' must be an array of tables ([[meters]])");
   }
@@ -293,23 +320,11 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
       return Fail(where, "duplicate meter name '" + m.name + "' (first at line " +
                              std::to_string(it->second.line) + ")");
     }
-    config.meters.push_back(std::move(m));
+    config->meters.push_back(std::move(m));
   }
-  if (config.mqtt.dsmr_reader_topics && config.mqtt.dsmr_reader_meter.empty() &&
-      !config.meters.empty()) {
-    config.mqtt.dsmr_reader_meter = config.meters.front().name;  // DSMR-reader knows one meter
-  }
-  if (mqtt != nullptr && !config.mqtt.dsmr_reader_meter.empty() &&
-      names.count(config.mqtt.dsmr_reader_meter) == 0) {
-    return Fail(mqtt->get("dsmr_reader_meter")->source(),
-                "dsmr_reader_meter '" + config.mqtt.dsmr_reader_meter + "' names no meter");
-  }
-  *out = std::move(config);
   return true;
 }
 
-// Origins as a browser sends them: "*", or scheme://host[:port] without a
-// path ("http://homeassistant.local:8123").
 bool ConfigReader::ReadCors(const toml::table& t, std::vector<std::string>* out) {
   const toml::node* cors = t.get("cors");
   if (cors == nullptr) return true;

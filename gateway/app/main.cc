@@ -46,6 +46,7 @@ int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
   UvLoop loop;
   int rc = 0;
   {
+    const bool no_meters = config.meters.empty();
     App app(loop.get(), path, std::move(config));
     std::string err;
     if (!app.Start(&err)) {
@@ -55,6 +56,11 @@ int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
       rc = 1;
     } else {
       spdlog::info("p1gateway {} running", PROJECT_VERSION);
+      if (no_meters) {
+        spdlog::warn("no [[meters]] in {}: serving only the gateway's own health; add a meter "
+                     "and reload (SIGHUP)",
+                     path);
+      }
     }
     loop.Run();
   }

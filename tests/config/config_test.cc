@@ -138,6 +138,13 @@ TEST_CASE("defaults apply when sections are absent") {
   CHECK(c.meters[0].listeners.empty());
 }
 
+TEST_CASE("a config without meters serves HTTP only (the packaged default)") {
+  GatewayConfig c = Parse("[http]\nlisten = \"127.0.0.1:9464\"\n");
+  CHECK(c.meters.empty());
+  CHECK(c.metrics_enabled);
+  CHECK(c.metrics_listen.ToString() == "127.0.0.1:9464");
+}
+
 TEST_CASE("metrics listen = \"\" disables metrics") {
   GatewayConfig c = Parse("[metrics]\nlisten = \"\"\n" + kSim);
   CHECK_FALSE(c.metrics_enabled);
@@ -335,7 +342,8 @@ TEST_CASE("every config error names file, line, column and the problem") {
       {"bad log level", "[gateway]\nlog_level = \"verbose\"\n" + sim,
        "t.toml:2:13: unknown log_level 'verbose' (trace | debug | info | warn | error)"},
       {"gateway not a table", "gateway = 1\n" + sim, "t.toml:1:11: 'gateway' must be a table"},
-      {"no meters", "[gateway]\n", "t.toml:1:1: no [[meters]] defined"},
+      {"no meters and no HTTP", "[http]\nlisten = \"\"\n",
+       "t.toml:1:1: no [[meters]] defined and HTTP disabled: nothing to serve"},
       {"meters not array of tables", "meters = 3\n",
        "t.toml:1:10: 'meters' must be an array of tables ([[meters]])"},
       {"meter without name", "[[meters]]\nsimulate = \"dsmr5\"\n",

@@ -335,6 +335,51 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
   unlink(path.c_str());
 }
 
+TEST_CASE("a gateway started without meters gains one on reload and loses it again",
+          "[app][loop]") {
+  // The packaged default config has no meter: the user adds one and runs
+  // `systemctl reload p1gateway`.
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int port_a = FreePort(), port_m = FreePort();
+  std::string path = testing::TempPath("reload-from-empty.toml");
+  std::string http = "[http]\nlisten = \"127.0.0.1:" + std::to_string(port_m) + "\"\n";
+  WriteFile(path, http);
+  {
+    GatewayConfig config;
+    std::string err;
+    REQUIRE(LoadConfigFile(path, &config, &err));
+    App app(&loop, path, config);
+    REQUIRE(app.Start(&err));
+    CHECK(app.meter("a") == nullptr);
+    WriteFile(path, http + MeterToml("a", "dsmr5", 20, port_a));
+    REQUIRE(app.Reload(&err));
+    REQUIRE(app.meter("a") != nullptr);
+    Client client(port_a);
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          client.Drain();
+          return client.Telegrams() >= 1;
+        },
+        5000));
+    WriteFile(path, http);
+    REQUIRE(app.Reload(&err));
+    CHECK(app.meter("a") == nullptr);
+    REQUIRE(RunUntil(
+        &loop,
+        [&] {
+          client.Drain();
+          return client.eof();
+        },
+        5000));
+    app.Shutdown();
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+  unlink(path.c_str());
+}
+
 TEST_CASE("changing one listener keeps the clients of the meter's other listeners", "[app][loop]") {
   // Issue 8, defect 5: any listener change restarted the whole meter.
   uv_loop_t loop;
