@@ -12,7 +12,12 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libtelnet-dev libhttp-parser-dev libsystemd-dev libbenchmark-dev zlib1g-dev \
   clang libclang-rt-14-dev \
   socat python3 python3-serial prometheus curl netcat-openbsd \
-  libmosquitto-dev mosquitto mosquitto-clients openssl >/dev/null
+  libmosquitto-dev mosquitto mosquitto-clients openssl \
+  scdoc bash-completion >/dev/null
+# Building and checking the Debian package (deploy/build-deb.sh, the package
+# test): debhelper, lintian, and man to check the unit's Documentation= pages.
+$SUDO apt-get install -y -qq --no-install-recommends \
+  dpkg-dev debhelper fakeroot lintian man-db >/dev/null
 # The tests that drive a browser (Chromium, through playwright-core fetched
 # from npm at test time) and published JavaScript clients need node and npm.
 # A Node.js already installed (NodeSource's ships its own npm and conflicts

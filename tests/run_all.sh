@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, as README.md gives it and CI runs it: installs the
-# Debian packages, then builds and runs ctest in three configurations:
+# Debian packages, then builds and runs ctest in three configurations, and
+# tests the Debian package:
 #   build/        RelWithDebInfo: unit, loop, black-box and promtool tests
 #   build-asan/   GCC ASan+UBSan: the same tests under sanitizers
 #   build-fuzz/   clang libFuzzer targets, each run for a bounded time
+#   build-deb/    the .deb, built, linted, installed, run and purged
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
@@ -22,4 +24,5 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWit
 cmake --build build-fuzz -j "$jobs"
 # Eight targets for P1GW_FUZZ_SECONDS (15) each, in parallel: about a minute on 2 cores.
 ctest --test-dir build-fuzz --output-on-failure -j "$jobs"
+bash tests/deploy/package_test.sh
 echo "all test configurations passed"
