@@ -352,7 +352,8 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
   if (!CheckKeys(t,
                  {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
                   "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
-                  "silence_timeout", "max_telegram_bytes", "trace_file", "listeners", "homewizard",
+                  "silence_timeout", "wrapping", "max_telegram_bytes", "trace_file", "listeners",
+                  "homewizard",
                   "mqtt_min_interval"},
                  "in [[meters]]")) {
     return false;
@@ -376,6 +377,18 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
       return Fail(n->source(), "'silence_timeout' applies only to tcp meters");
     }
     if (!GetDuration(t, "silence_timeout", true, &m->silence_timeout)) return false;
+  }
+  if (const toml::node* n = t.get("wrapping")) {
+    std::string w;
+    if (!GetString(t, "wrapping", &w)) return false;
+    if (w == "rfxtrx") {
+      m->wrapping = Wrapping::kRfxtrx;
+    } else if (w != "none") {
+      return Fail(n->source(), "unknown wrapping '" + w + "' (none | rfxtrx)");
+    }
+    if (m->wrapping != Wrapping::kNone && m->source == SourceKind::kSimulate) {
+      return Fail(n->source(), "'wrapping' applies only to serial and tcp meters");
+    }
   }
   bool has_trace = false;
   if (!GetString(t, "trace_file", &m->trace_file, &has_trace)) return false;

@@ -61,6 +61,9 @@ struct ListenerConfig {
 };
 
 enum class SourceKind { kSerial, kTcp, kSimulate };
+// How the P1 stream arrives inside the source's bytes: as is, or in an
+// RFXtrx433XL's packets (a P1 cable integrated in the RFXtrx).
+enum class Wrapping { kNone, kRfxtrx };
 enum class Parity { kNone, kEven, kOdd };
 
 struct SerialSettings {
@@ -115,6 +118,7 @@ struct MeterConfig {
   // tcp sources: reconnect after this long without a byte; 0 = never.
   // Default: 2 * stale_after.
   Millis silence_timeout{60000};
+  Wrapping wrapping = Wrapping::kNone;  // serial and tcp sources
   size_t max_telegram_bytes = 16384;
   std::string trace_file;  // optional raw byte trace
   std::vector<ListenerConfig> listeners;

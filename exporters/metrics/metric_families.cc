@@ -79,6 +79,8 @@ constexpr FamilySpec kSpecs[] = {
     {"p1gateway_source_silences_total", kC,
      "Times a TCP source was closed and reconnected because it sent nothing for silence_timeout."},
     {"p1gateway_received_bytes_total", kC, "Bytes read from the meter's source."},
+    {"p1gateway_source_foreign_packets_total", kC,
+     "Packets of a wrapped source (wrapping = \"rfxtrx\") that carried no P1 data, skipped."},
     {"p1gateway_clients", kG, "Clients connected to a proxy listener."},
     {"p1gateway_client_dropped_telegrams_total", kC, "Telegrams a slow client lost (its queue was full)."},
     {"p1gateway_client_dropped_chunks_total", kC,

@@ -73,6 +73,7 @@ enum class Fam : int {
   kSourceConnected,
   kSourceSilences,
   kReceivedBytes,
+  kSourceForeignPackets,
   kClients,
   kClientDropped,
   kClientDroppedChunks,

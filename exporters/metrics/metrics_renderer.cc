@@ -36,6 +36,7 @@ void AppendGatewayMetrics(const MeterSnapshot& m, const Labels& base, FamilySet*
   out->Add(Fam::kSourceSilences, base, {}, D(c.silence_reconnects));
   out->Add(Fam::kSourceConnected, base, {}, m.source_connected ? 1 : 0);
   out->Add(Fam::kReceivedBytes, base, {}, D(c.received_bytes));
+  if (m.wrapped) out->Add(Fam::kSourceForeignPackets, base, {}, D(c.foreign_packets));
   for (const ListenerStats& l : m.listeners) {
     Label listener{"listener", l.listener};
     out->Add(Fam::kClients, base, {listener}, D(l.clients));

@@ -462,6 +462,7 @@ std::vector<MeterSnapshotPtr> App::Snapshots() const {
     s->latest = entry.meter->latest();
     s->stale_after_ms = c.stale_after.count();
     s->source_connected = entry.meter->connected();
+    s->wrapped = c.wrapping != Wrapping::kNone;
     s->counters = entry.meter->counters();
     if (entry.hub) s->listeners = entry.hub->Stats();
     out.push_back(std::move(s));

@@ -23,6 +23,7 @@ struct MeterSnapshot {
   TelegramPtr latest;  // last telegram with valid/absent CRC; may be null
   int64_t stale_after_ms = 30000;
   bool source_connected = false;
+  bool wrapped = false;  // the source's P1 stream comes in RFXtrx packets
   MeterCounters counters;
   std::vector<ListenerStats> listeners;
 

@@ -34,7 +34,9 @@ Meter::Meter(uv_loop_t* loop, MeterConfig config, MeterObserver* observer)
       framer_(MakeFramerOptions(config_)),
       crc_required_(!CrcOptional(config_.preset)),
       auto_probing_(config_.preset == "auto" && config_.source == SourceKind::kSerial),
-      auto_settings_(config_.serial_settings) {}
+      auto_settings_(config_.serial_settings) {
+  if (config_.wrapping == Wrapping::kRfxtrx) rfxtrx_.emplace();
+}
 
 Meter::~Meter() {
   source_.reset();
@@ -83,7 +85,14 @@ std::string Meter::DescribeSource() const { return source_ ? source_->Describe()
 
 void Meter::OnSourceData(std::string_view bytes) {
   counters_.received_bytes += bytes.size();
-  if (trace_) trace_->Append(bytes);
+  if (trace_) trace_->Append(bytes);  // the bytes as they came, wrapped or not
+  if (rfxtrx_) {
+    unwrapped_.clear();
+    rfxtrx_->Feed(bytes, &unwrapped_);
+    counters_.foreign_packets = rfxtrx_->stats().other_packets;
+    bytes = unwrapped_;
+    if (bytes.empty()) return;
+  }
   std::shared_ptr<const std::string> chunk;
   for (TelegramSink* s : sinks_) {
     if (!s->WantsBytes()) continue;
@@ -99,6 +108,7 @@ void Meter::OnSourceState(bool connected, std::string_view reason) {
     ever_connected_ = true;
     // Bytes from before a loss must never be glued to the next telegram.
     framer_.Reset();
+    if (rfxtrx_) rfxtrx_->Reset();
   }
   if (!connected && connected_) spdlog::debug("meter {}: source lost: {}", config_.name, reason);
   connected_ = connected;

@@ -7,12 +7,14 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "gateway/core/framer.h"
 #include "gateway/core/meter_counters.h"
+#include "gateway/core/rfxtrx.h"
 #include "gateway/core/telegram_sink.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/runtime/source.h"
@@ -68,6 +70,8 @@ class Meter : public SourceListener {
   MeterConfig config_;
   MeterObserver* observer_;
   Framer framer_;
+  std::optional<RfxtrxUnwrapper> rfxtrx_;  // wrapping = "rfxtrx"
+  std::string unwrapped_;                  // the P1 bytes of one source read
   std::unique_ptr<Source> source_;
   std::unique_ptr<TraceWriter> trace_;
   UvHandle<uv_timer_t> stale_;

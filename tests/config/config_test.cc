@@ -625,3 +625,30 @@ TEST_CASE("an error that echoes a value stays one printable line", "[config]") {
 
 }  // namespace
 }  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("wrapping = \"rfxtrx\" for serial and tcp meters; none by default; shown by check-config",
+          "[config]") {
+  const GatewayConfig c = Parse(
+      "[[meters]]\nname = \"a\"\ntcp = \"192.0.2.1:23\"\nwrapping = \"rfxtrx\"\n"
+      "[[meters]]\nname = \"b\"\nserial = \"/dev/ttyUSB0\"\nwrapping = \"rfxtrx\"\n"
+      "[[meters]]\nname = \"c\"\nserial = \"/dev/ttyUSB1\"\nwrapping = \"none\"\n" + kSim);
+  CHECK(c.meters[0].wrapping == Wrapping::kRfxtrx);
+  CHECK(c.meters[1].wrapping == Wrapping::kRfxtrx);
+  CHECK(c.meters[2].wrapping == Wrapping::kNone);
+  CHECK(c.meters[3].wrapping == Wrapping::kNone);
+  const std::string dump = DumpConfig(c);
+  size_t first = dump.find("wrapping = \"rfxtrx\"");
+  REQUIRE(first != std::string::npos);
+  CHECK(dump.find("wrapping = \"rfxtrx\"", first + 1) != std::string::npos);
+  CHECK(Parse(dump) == c);  // the dump reads back as the same config
+  CHECK(ErrorOf("[[meters]]\nname = \"s\"\ntcp = \"192.0.2.1:23\"\nwrapping = \"rfx\"\n") ==
+        "t.toml:4:12: unknown wrapping 'rfx' (none | rfxtrx)");
+  CHECK(ErrorOf("[[meters]]\nname = \"s\"\nsimulate = \"dsmr5\"\nwrapping = \"rfxtrx\"\n") ==
+        "t.toml:4:12: 'wrapping' applies only to serial and tcp meters");
+}
+
+}  // namespace
+}  // namespace p1

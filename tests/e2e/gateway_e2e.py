@@ -375,6 +375,52 @@ def test_tcp_source(tmp):
         s.close()
 
 
+def rfxtrx_packet(data, seq, ptype=0x62, subtype=0x01):
+    return bytes([3 + len(data), ptype, subtype, seq & 0xFF]) + data
+
+
+def test_rfxtrx_tcp(tmp):
+    """A P1 cable in an RFXtrx433XL, read over TCP (wrapping = "rfxtrx"):
+    the telegram arrives cut into 0x62/0x01 packets between the RFXtrx's
+    other packets (a sensor reception, a status reply full of '/'); clients
+    get the plain telegram and the skipped packets are counted."""
+    telegram = corpus("dsmr_parser__dsmr50__iskra-am550-two-mbus.txt")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    rfx_port, port, mport = server.getsockname()[1], free_port(), free_port()
+    cfg = os.path.join(tmp, "rfxtrx.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "rfx"\n'
+                'tcp = "127.0.0.1:%d"\nwrapping = "rfxtrx"\n'
+                '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n' % (mport, rfx_port, port))
+    stream = b""
+    for i in range(0, len(telegram), 100):
+        stream += rfxtrx_packet(telegram[i:i + 100], i // 100)
+        stream += rfxtrx_packet(bytes(range(7)), 0, 0x52, 0x01)
+    stream += rfxtrx_packet(b"/" * 20, 1, 0x01, 0x00)
+    with running(["--config", cfg]):
+        server.settimeout(DEADLINE)
+        conn, _ = server.accept()
+        client = wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1),
+                          "listener")
+        # Byte by byte for the first packets: any split must unwrap the same.
+        for b in stream[:64]:
+            conn.sendall(bytes([b]))
+        conn.sendall(stream[64:])
+        t = read_telegram(client)
+        if t != telegram:
+            fail("rfxtrx: got %r..., want the corpus telegram" % t[:40])
+        wait_for(lambda: metric_value(metrics(mport), "p1gateway_source_foreign_packets_total",
+                                      {"meter": "rfx"}) == len(range(0, len(telegram), 100)) + 1,
+                 "foreign packets counted")
+        if metric_value(metrics(mport), "p1gateway_telegrams_total", {"meter": "rfx"}) != 1:
+            fail("rfxtrx: telegrams_total != 1")
+        client.close()
+        conn.close()
+    server.close()
+
+
 def test_client_churn(tmp):
     """Hundreds of clients that connect and close at once (FIN or RST), some
     while telegrams are being written to them, end only their own sessions:
@@ -759,6 +805,7 @@ def main():
          "port_in_use": lambda: test_port_in_use(tmp),
          "commands": lambda: test_commands(tmp),
          "tcp_source": lambda: test_tcp_source(tmp),
+         "rfxtrx_tcp": lambda: test_rfxtrx_tcp(tmp),
          "client_churn": lambda: test_client_churn(tmp),
          "simulate_pty": lambda: test_simulate_pty(tmp),
          "line_noise": lambda: test_line_noise(tmp),
