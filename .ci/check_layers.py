@@ -20,7 +20,8 @@ import sys
 # Architecture table in step with this one.
 LAYERS = {
     "gateway/base": [],
-    "config": ["gateway/base"],
+    "gateway/zone": ["gateway/core"],
+    "config": ["gateway/base", "gateway/zone"],
     "config/ser2net": ["config"],
     "gateway/core": ["gateway/base"],
     "gateway/sim": ["gateway/core"],

@@ -15,6 +15,7 @@
 #include "gateway/base/hex.h"
 #include "gateway/base/reserved_labels.h"
 #include "config/config_checks.h"
+#include "gateway/zone/time_zone.h"
 #include "config/parse_util.h"
 
 namespace p1 {
@@ -352,7 +353,7 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
   if (!CheckKeys(t,
                  {"name", "labels", "serial", "tcp", "simulate", "rate", "preset", "baud",
                   "data_bits", "parity", "stop_bits", "key", "aad_key", "stale_after",
-                  "silence_timeout", "wrapping", "max_telegram_bytes", "trace_file", "listeners",
+                  "silence_timeout", "wrapping", "timezone", "max_telegram_bytes", "trace_file", "listeners",
                   "homewizard",
                   "mqtt_min_interval"},
                  "in [[meters]]")) {
@@ -388,6 +389,16 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
     }
     if (m->wrapping != Wrapping::kNone && m->source == SourceKind::kSimulate) {
       return Fail(n->source(), "'wrapping' applies only to serial and tcp meters");
+    }
+  }
+  if (m->preset == "ie") m->timezone = "Europe/Dublin";
+  if (!GetString(t, "timezone", &m->timezone)) return false;
+  if (!m->timezone.empty()) {
+    TimeZone zone;
+    std::string err;
+    if (!TimeZone::Find(m->timezone, &zone, &err)) {
+      const toml::node* n = t.get("timezone");
+      return Fail(n != nullptr ? n->source() : t.get("preset")->source(), err);
     }
   }
   bool has_trace = false;
@@ -611,7 +622,7 @@ bool ConfigReader::ReadSerialSettings(const toml::table& t, MeterConfig* m) {
   if (!PresetSerialSettings(m->preset, &m->serial_settings)) {
     return Fail(t.get("preset")->source(),
                 "unknown preset '" + m->preset +
-                    "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto)");
+                    "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | ie | auto)");
   }
   if (m->preset == "auto") {
     for (std::string_view key : {"baud", "data_bits", "parity", "stop_bits"}) {

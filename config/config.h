@@ -91,7 +91,7 @@ inline constexpr SerialPreset kSerialPresets[] = {
     {"dsmr5", kSerialDsmr4, false}, {"dsmr4", kSerialDsmr4, false}, {"be", kSerialDsmr4, false},
     {"lu", kSerialDsmr4, false},    {"se", kSerialDsmr4, false},    {"at", kSerialDsmr4, false},
     {"q3d", kSerialDsmr4, true},    {"auto", kSerialDsmr4, true},   {"dsmr3", kSerialDsmr2, true},
-    {"dsmr2", kSerialDsmr2, true},
+    {"dsmr2", kSerialDsmr2, true},  {"ie", kSerialDsmr4, false},
 };
 
 // "115200 8N1": baud, data bits, parity (N/E/O), stop bits.
@@ -110,7 +110,7 @@ struct MeterConfig {
   SocketAddress tcp;               // remote host:port
   std::string simulate;            // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at
   double simulate_rate_hz = 0;     // 0: the variant's real interval
-  std::string preset = "dsmr5";    // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | auto
+  std::string preset = "dsmr5";    // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | ie | auto
   SerialSettings serial_settings;  // preset, then overrides
   std::optional<AesKey> key;
   std::optional<AesKey> aad_key;
@@ -119,6 +119,9 @@ struct MeterConfig {
   // Default: 2 * stale_after.
   Millis silence_timeout{60000};
   Wrapping wrapping = Wrapping::kNone;  // serial and tcp sources
+  // IANA zone of the meter's clock; "" is CET/CEST (the EU rule, no tz
+  // database). Default: "" except Europe/Dublin for preset "ie".
+  std::string timezone;
   size_t max_telegram_bytes = 16384;
   std::string trace_file;  // optional raw byte trace
   std::vector<ListenerConfig> listeners;

@@ -10,6 +10,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libuv1-dev libserialport-dev libtomlplusplus-dev prometheus-cpp-dev \
   libspdlog-dev libfmt-dev catch2 libssl-dev nlohmann-json3-dev libcli11-dev \
   libtelnet-dev libhttp-parser-dev libsystemd-dev libbenchmark-dev zlib1g-dev \
+  libhowardhinnant-date-dev tzdata \
   clang libclang-rt-14-dev \
   socat python3 python3-serial prometheus curl netcat-openbsd \
   libmosquitto-dev mosquitto mosquitto-clients openssl \

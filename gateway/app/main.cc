@@ -94,11 +94,13 @@ int Main(int argc, char** argv) {
   cli.add_flag("-v,--verbose", verbosity, "more logging (-v debug, -vv trace)");
 
   ParseCommandOptions parse_opts;
-  std::string parse_key, parse_aad, parse_format = "json";
+  std::string parse_key, parse_aad, parse_format = "json", parse_zone;
   auto* parse =
       cli.add_subcommand("parse", "parse telegrams from files or stdin, print JSON or text");
   parse->add_option("--key", parse_key, "AES-128 decryption key (32 hex digits)");
   parse->add_option("--aad-key", parse_aad, "authentication key (32 hex digits)");
+  parse->add_option("--timezone", parse_zone,
+                    "IANA zone of the meter's clock, e.g. Europe/Dublin (default CET/CEST)");
   parse->add_option("--format", parse_format, "json | text")
       ->check(CLI::IsMember({"json", "text"}));
   parse->add_option("inputs", parse_opts.inputs, "FILE or - for stdin")->required();
@@ -147,6 +149,11 @@ int Main(int argc, char** argv) {
         !KeyOption(parse_aad, "--aad-key", &parse_opts.aad_key))
       return 2;
     parse_opts.json = parse_format == "json";
+    std::string err;
+    if (!parse_zone.empty() && !TimeZone::Find(parse_zone, &parse_opts.zone, &err)) {
+      std::fprintf(stderr, "p1gateway parse: --timezone: %s\n", err.c_str());
+      return 2;
+    }
     return RunParseCommand(parse_opts, stdout, stderr);
   }
   if (*check) {

@@ -43,6 +43,7 @@ bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions&
         ++stats->telegrams;
         if (f.crc == CrcStatus::kInvalid) ++stats->crc_invalid;
         ParseTelegram(f.plaintext, &reading);
+        if (options.zone.valid()) options.zone.Rezone(&reading);
         reading.crc = f.crc;
         rendered = options.json ? RenderJson(reading) : RenderText(reading);
         rendered.push_back('\n');

@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "gateway/core/dlms.h"
+#include "gateway/zone/time_zone.h"
 
 namespace p1 {
 
 struct ParseCommandOptions {
   std::optional<AesKey> key, aad_key;
   bool json = true;                 // false: RenderText blocks
+  TimeZone zone;                    // the meter's clock; invalid: CET/CEST
   std::vector<std::string> inputs;  // file paths; "-" = stdin
 };
 

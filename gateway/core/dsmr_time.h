@@ -26,6 +26,26 @@ void CivilFromDays(int64_t days, int* year, int* month, int* day);
 bool ResolveCetTime(int year, int month, int day, int hour, int minute, int second, char suffix,
                     Timestamp* out);
 
+// Re-resolves every valid timestamp of *r for a meter whose clock is not on
+// CET/CEST: resolve(local_seconds, summer, &ts) gets the wall-clock time
+// the meter sent (seconds since 1970 as if it were UTC) and whether it was
+// read as summer time (the S/W flag, else the EU rule), and sets ts.
+template <typename Resolve>
+void RezoneTimestamps(Reading* r, Resolve resolve) {
+  auto one = [&](Timestamp* ts) {
+    if (!ts->valid) return;
+    const int64_t local = ts->unix_seconds + int64_t{ts->offset_minutes} * 60;
+    resolve(local, ts->offset_minutes == 120, ts);
+  };
+  for (CosemObject& o : r->objects) one(&o.timestamp);
+  for (PowerFailureEvent& e : r->events) one(&e.end);
+  for (HistoryEntry& e : r->entries) {
+    one(&e.period);
+    one(&e.time);
+  }
+  for (MbusDevice& d : r->mbus) one(&d.timestamp);
+}
+
 // ACE4000's "YY-MM-DD hh:mm:ss" (no DST marker; resolved by the EU rule).
 bool ParseAceTimestamp(std::string_view text, Timestamp* out);
 

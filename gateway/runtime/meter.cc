@@ -50,6 +50,10 @@ bool Meter::Start(std::string* err) {
 }
 
 bool Meter::Prepare(std::string* err) {
+  if (!config_.timezone.empty() && !TimeZone::Find(config_.timezone, &zone_, err)) {
+    *err = "meter " + config_.name + ": " + *err;
+    return false;
+  }
   if (!config_.trace_file.empty()) {
     trace_ = std::make_unique<TraceWriter>(loop_);
     if (!trace_->Open(config_.trace_file, err)) return false;
@@ -164,6 +168,7 @@ void Meter::OnFrame(const Frame& frame) {
         ++counters_.parse_errors;
         spdlog::debug("meter {}: {}", config_.name, t->reading.errors.front());
       }
+      if (zone_.valid()) zone_.Rezone(&t->reading);
       t->reading.crc = frame.crc;
       ++counters_.telegrams;
       if (auto_probing_) {

@@ -19,6 +19,7 @@
 #include "gateway/loop/uv_handle.h"
 #include "gateway/runtime/source.h"
 #include "gateway/runtime/trace_writer.h"
+#include "gateway/zone/time_zone.h"
 
 namespace p1 {
 
@@ -71,6 +72,7 @@ class Meter : public SourceListener {
   MeterObserver* observer_;
   Framer framer_;
   std::optional<RfxtrxUnwrapper> rfxtrx_;  // wrapping = "rfxtrx"
+  TimeZone zone_;                          // timezone = "…"; invalid: CET/CEST
   std::string unwrapped_;                  // the P1 bytes of one source read
   std::unique_ptr<Source> source_;
   std::unique_ptr<TraceWriter> trace_;

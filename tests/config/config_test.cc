@@ -652,3 +652,25 @@ TEST_CASE("wrapping = \"rfxtrx\" for serial and tcp meters; none by default; sho
 
 }  // namespace
 }  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("timezone: an IANA zone per meter; preset \"ie\" defaults to Europe/Dublin", "[config]") {
+  const GatewayConfig c = Parse(
+      "[[meters]]\nname = \"a\"\nserial = \"/dev/ttyUSB0\"\npreset = \"ie\"\n"
+      "[[meters]]\nname = \"b\"\ntcp = \"192.0.2.1:23\"\ntimezone = \"Europe/Lisbon\"\n"
+      "[[meters]]\nname = \"c\"\nserial = \"/dev/ttyUSB1\"\npreset = \"ie\"\ntimezone = \"\"\n" +
+      kSim);
+  CHECK(c.meters[0].timezone == "Europe/Dublin");
+  CHECK(c.meters[0].serial_settings == kSerialDsmr4);
+  CHECK(c.meters[1].timezone == "Europe/Lisbon");
+  CHECK(c.meters[2].timezone.empty());  // "" chooses the built-in CET/CEST rule
+  CHECK(c.meters[3].timezone.empty());
+  CHECK(Parse(DumpConfig(c)) == c);
+  CHECK(ErrorOf("[[meters]]\nname = \"s\"\ntcp = \"192.0.2.1:23\"\ntimezone = \"Mars/Olympus\"\n") ==
+        "t.toml:4:12: unknown timezone 'Mars/Olympus' (an IANA name such as Europe/Dublin)");
+}
+
+}  // namespace
+}  // namespace p1

@@ -421,6 +421,35 @@ def test_rfxtrx_tcp(tmp):
     server.close()
 
 
+def test_timezone_tcp(tmp):
+    """An Irish meter (preset = "ie": Europe/Dublin) read over TCP: its
+    clock 230202132747S is 13:27:47 GMT in the API, not CET's +02:00."""
+    telegram = corpus("dsmr_parser__ie-iskra__iskra-ie5t.txt")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    src_port, mport = server.getsockname()[1], free_port()
+    cfg = os.path.join(tmp, "ie.toml")
+    with open(cfg, "w") as f:
+        f.write('[http]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "ie"\n'
+                'tcp = "127.0.0.1:%d"\npreset = "ie"\n' % (mport, src_port))
+    with running(["--config", cfg]):
+        server.settimeout(DEADLINE)
+        conn, _ = server.accept()
+        conn.sendall(telegram)
+
+        def reading():
+            with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/meters/ie" % mport,
+                                        timeout=5) as r:
+                body = r.read().decode()
+            return body if "2023-02-02T13:27" in body else None
+        body = wait_for(reading, "the IE telegram in the API")
+        if "2023-02-02T13:27:47+00:00" not in body:
+            fail("timezone: clock not in Europe/Dublin: %s" % body[:600])
+        conn.close()
+    server.close()
+
+
 def test_client_churn(tmp):
     """Hundreds of clients that connect and close at once (FIN or RST), some
     while telegrams are being written to them, end only their own sessions:
@@ -806,6 +835,7 @@ def main():
          "commands": lambda: test_commands(tmp),
          "tcp_source": lambda: test_tcp_source(tmp),
          "rfxtrx_tcp": lambda: test_rfxtrx_tcp(tmp),
+         "timezone_tcp": lambda: test_timezone_tcp(tmp),
          "client_churn": lambda: test_client_churn(tmp),
          "simulate_pty": lambda: test_simulate_pty(tmp),
          "line_noise": lambda: test_line_noise(tmp),

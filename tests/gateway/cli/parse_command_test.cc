@@ -184,6 +184,28 @@ TEST_CASE("encrypted input decrypts with --key and fails cleanly without", "[par
   }
 }
 
+TEST_CASE("parse with a timezone (--timezone) reads the meter's clock in that zone", "[parse_command]") {
+  TempFile in(ReadCorpusFile("dsmr_parser__ie-iskra__iskra-ie5t.txt"));
+  ParseCommandOptions opt;
+  opt.inputs = {in.path()};
+  Capture out1, err1;
+  REQUIRE(Run(opt, out1, err1) == 0);
+  CHECK(out1.Text().find("\"2023-02-02T13:27:47+02:00\"") != std::string::npos);  // CET/CEST
+  std::string err;
+  REQUIRE(TimeZone::Find("Europe/Dublin", &opt.zone, &err));
+  Capture out2, err2;
+  REQUIRE(Run(opt, out2, err2) == 0);
+  const json j = json::parse(out2.Lines().at(0));
+  bool found = false;
+  for (const json& o : j["objects"]) {
+    if (o["obis"] == "0-0:1.0.0") {
+      CHECK(o["value"] == "2023-02-02T13:27:47+00:00");
+      found = true;
+    }
+  }
+  CHECK(found);
+}
+
 TEST_CASE("text format prints a block per telegram", "[parse_command]") {
   TempFile file(ReadCorpusFile("dsmr_parser__dsmr50__warmtelink-heat-unpadded-crc.txt"));
   Capture out, err;
