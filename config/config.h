@@ -78,6 +78,11 @@ struct SerialSettings {
 // derived from it) send at 115200 8N1, DSMR 2.2/3 at 9600 7E1.
 inline constexpr SerialSettings kSerialDsmr4{115200, 8, Parity::kNone, 1};
 inline constexpr SerialSettings kSerialDsmr2{9600, 7, Parity::kEven, 1};
+// What preset = "auto" and `probe` try, in this order: the DSMR 4/5 and
+// DSMR 2.2/3 standards, then the two mixes found in the wild (DSMR 4 meters
+// left at 7E1, old meters or converters at 9600 8N1).
+inline constexpr SerialSettings kProbeSettings[] = {
+    kSerialDsmr4, kSerialDsmr2, {115200, 7, Parity::kEven, 1}, {9600, 8, Parity::kNone, 1}};
 
 // One row per `preset` name: its serial settings, and whether the variant's
 // spec lets a telegram end without a CRC ("auto" learns it from the meter).

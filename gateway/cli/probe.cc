@@ -9,11 +9,13 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <initializer_list>
 #include <map>
 #include <vector>
 
 #include "config/config.h"
+#include "config/parse_util.h"
 #include "gateway/core/framer.h"
 #include "gateway/core/parser.h"
 #include "gateway/runtime/serial_source.h"
@@ -112,9 +114,72 @@ std::string DetectPreset(const Reading& r, bool encrypted) {
     return r.Find(Obis{0, 0, 42, 0, 0}) ? "lu" : "dsmr4";
   }
   if (r.header.size() > 3 && r.header[3] == '9') return "se";
+  if (r.header.find("MIE") != std::string_view::npos) return "ie";  // Iskra IE.x: "/ISk5MIE5T-200"
   if (r.crc == CrcStatus::kAbsent) return r.Find(Obis{0, 0, 96, 13, 1}) ? "dsmr3" : "dsmr2";
   if (r.Find(Obis{1, 0, 1, 8, 0})) return "se";
   return "dsmr5";
+}
+
+std::string ProbeSnippet(const std::string& device, const SerialSettings& settings,
+                         const std::string& preset) {
+  std::string o = "[[meters]]\nname = \"home\"\nserial = \"" + device + "\"\npreset = \"" + preset +
+                  "\"\n";
+  SerialSettings standard;
+  PresetSerialSettings(preset, &standard);
+  if (settings.baud != standard.baud) o += "baud = " + std::to_string(settings.baud) + "\n";
+  if (settings.data_bits != standard.data_bits) {
+    o += "data_bits = " + std::to_string(settings.data_bits) + "\n";
+  }
+  if (settings.parity != standard.parity) {
+    o += "parity = \"" + std::string(ParityName(settings.parity)) + "\"\n";
+  }
+  if (settings.stop_bits != standard.stop_bits) {
+    o += "stop_bits = " + std::to_string(settings.stop_bits) + "\n";
+  }
+  if (preset == "lu" || preset == "at") {
+    o += "key = \"<32 hex digits: the decryption key from your grid operator>\"\n"
+         "# aad_key = \"<32 hex digits>\"   # only if your operator gave an authentication key\n";
+  }
+  return o;
+}
+
+std::vector<std::string> PortUsers(const std::string& device) {
+  std::vector<std::string> users;
+  char want[PATH_MAX];
+  if (realpath(device.c_str(), want) == nullptr) return users;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return users;
+  while (struct dirent* p = readdir(proc)) {
+    if (!std::isdigit(static_cast<unsigned char>(p->d_name[0]))) continue;
+    const std::string base = std::string("/proc/") + p->d_name;
+    DIR* fds = opendir((base + "/fd").c_str());
+    if (fds == nullptr) continue;  // gone, or not ours to inspect
+    bool has = false;
+    while (struct dirent* f = readdir(fds)) {
+      if (f->d_name[0] == '.') continue;
+      char target[PATH_MAX];
+      const std::string link = base + "/fd/" + f->d_name;
+      ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+      if (n <= 0) continue;
+      target[n] = '\0';
+      if (std::strcmp(target, want) == 0) {
+        has = true;
+        break;
+      }
+    }
+    closedir(fds);
+    if (!has) continue;
+    std::string comm;
+    if (std::FILE* c = std::fopen((base + "/comm").c_str(), "r")) {
+      char buf[64] = {};
+      if (std::fgets(buf, sizeof buf, c) != nullptr) comm = buf;
+      std::fclose(c);
+    }
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    users.push_back((comm.empty() ? "?" : comm) + " (pid " + p->d_name + ")");
+  }
+  closedir(proc);
+  return users;
 }
 
 std::string UdevRule(int vid, int pid, const char* serial) {
@@ -167,6 +232,7 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
       auto it = by_id.find(real);
       if (it != by_id.end()) std::fprintf(out, "  %s", it->second.c_str());
     }
+    for (const std::string& user : PortUsers(name)) std::fprintf(out, "  in use by %s", user.c_str());
     std::fprintf(out, "\n");
   }
   sp_free_port_list(ports);
@@ -179,7 +245,7 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
 }
 
 int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FILE* err) {
-  for (const SerialSettings& settings : {kSerialDsmr4, kSerialDsmr2}) {
+  for (const SerialSettings& settings : kProbeSettings) {
     const std::string text = SerialSettingsString(settings);
     const char* label = text.c_str();
     std::fprintf(err, "probe %s: trying %s for up to %d ms\n", device.c_str(), label, timeout_ms);
@@ -191,24 +257,25 @@ int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FIL
     }
     if (r.encrypted_without_key) {
       std::fprintf(out,
-                   "%s: encrypted DLMS frames at %s (Luxembourg Smarty / Austria)\n"
-                   "[[meters]]\nname = \"home\"\nserial = \"%s\"\npreset = \"lu\"\n"
-                   "key = \"<32 hex digits from your grid operator>\"\n",
-                   device.c_str(), label, device.c_str());
+                   "%s: encrypted DLMS frames at %s (Luxembourg Smarty or Austria): needs a key\n%s",
+                   device.c_str(), label, ProbeSnippet(device, settings, "lu").c_str());
       return 0;
     }
     if (r.found) {
-      std::fprintf(out,
-                   "%s: %s at %s, header /%s\n[[meters]]\nname = \"home\"\nserial = \"%s\"\n"
-                   "preset = \"%s\"\n",
-                   device.c_str(), r.preset.c_str(), label, r.header.c_str(), device.c_str(),
-                   r.preset.c_str());
+      std::fprintf(out, "%s: %s at %s, header /%s\n%s", device.c_str(), r.preset.c_str(), label,
+                   r.header.c_str(), ProbeSnippet(device, settings, r.preset).c_str());
       return 0;
     }
   }
-  std::fprintf(err, "probe %s: no valid telegram at %s or %s\n", device.c_str(),
-               SerialSettingsString(kSerialDsmr4).c_str(),
-               SerialSettingsString(kSerialDsmr2).c_str());
+  std::string tried;
+  for (const SerialSettings& s : kProbeSettings) {
+    tried += (tried.empty() ? "" : ", ") + SerialSettingsString(s);
+  }
+  std::fprintf(err, "probe %s: no valid telegram at %s\n", device.c_str(), tried.c_str());
+  for (const std::string& user : PortUsers(device)) {
+    std::fprintf(err, "probe %s: in use by %s, which may be reading the telegrams\n",
+                 device.c_str(), user.c_str());
+  }
   return 1;
 }
 

@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "config/config.h"
 #include "gateway/core/reading.h"
 
 namespace p1 {
 
-// Preset name (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d) for a
+// Preset name (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | ie) for a
 // telegram, from its version line, header and object set.
 std::string DetectPreset(const Reading& reading, bool encrypted);
 
@@ -24,12 +26,23 @@ std::string DetectPreset(const Reading& reading, bool encrypted);
 // one-character glob) in the match.
 std::string UdevRule(int vid, int pid, const char* serial);
 
+// The [[meters]] block `probe` prints for a meter found at `settings`:
+// the preset, the serial settings that differ from the preset's, and for an
+// encrypted meter (preset lu or at) where its key goes.
+std::string ProbeSnippet(const std::string& device, const SerialSettings& settings,
+                         const std::string& preset);
+
+// "ser2net (pid 812)" for each process that has `device` (after symlinks)
+// open, from /proc/<pid>/fd; processes this user may not inspect are not
+// seen. Empty when nobody has it open.
+std::vector<std::string> PortUsers(const std::string& device);
+
 // Prints every port libserialport sees with USB ids and /dev/serial/by-id
 // names, then a UdevRule line per USB adapter. Returns the exit code.
 int RunListPorts(std::FILE* out, std::FILE* err);
 
-// Tries 115200 8N1 then 9600 7E1 on `device`, each for up to timeout_ms,
-// and prints the variant found and a config snippet. Exit 0 when a valid
+// Tries kProbeSettings on `device` in turn, each for up to timeout_ms, and
+// prints the variant found and a config snippet (ProbeSnippet). Exit 0 when a valid
 // telegram was seen, 1 otherwise.
 int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FILE* err);
 

@@ -79,7 +79,11 @@ void Meter::Run() {
 void Meter::ToggleAutoSettings() {
   // config_ stays as configured so a reload still sees an unchanged meter.
   SerialSettings& s = auto_settings_;
-  s = s.baud == kSerialDsmr4.baud ? kSerialDsmr2 : kSerialDsmr4;
+  size_t next = 0;
+  for (size_t i = 0; i < std::size(kProbeSettings); ++i) {
+    if (kProbeSettings[i] == s) next = (i + 1) % std::size(kProbeSettings);
+  }
+  s = kProbeSettings[next];
   spdlog::info("meter {}: auto: trying {}", config_.name, SerialSettingsString(s));
   framer_.Reset();
   if (source_) source_->Reconfigure(s);

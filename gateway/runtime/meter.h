@@ -63,7 +63,8 @@ class Meter : public SourceListener {
  private:
   static void OnStale(uv_timer_t* timer);
   // preset = "auto": until a valid telegram arrives, each stale_after period
-  // without one switches between 115200 8N1 and 9600 7E1 (DSMR 2.2/3).
+  // without one moves on to the next of kProbeSettings (115200 8N1, 9600
+  // 7E1, 115200 7E1, 9600 8N1, then round again).
   void ToggleAutoSettings();
   void OnFrame(const Frame& frame);
 
