@@ -598,7 +598,7 @@ bool ConfigReader::ReadSource(const toml::table& t, MeterConfig* m) {
     if (!IsSimulateVariant(m->simulate)) {
       return Fail(first->source(),
                   "unknown simulate variant '" + m->simulate +
-                      "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at)");
+                      "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | ie)");
     }
   }
   const toml::node* rate = t.get("rate");

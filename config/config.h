@@ -113,7 +113,7 @@ struct MeterConfig {
   SourceKind source = SourceKind::kSimulate;
   std::string serial;              // device path
   SocketAddress tcp;               // remote host:port
-  std::string simulate;            // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at
+  std::string simulate;            // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | ie
   double simulate_rate_hz = 0;     // 0: the variant's real interval
   std::string preset = "dsmr5";    // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | ie | auto
   SerialSettings serial_settings;  // preset, then overrides

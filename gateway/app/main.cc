@@ -122,7 +122,7 @@ int Main(int argc, char** argv) {
   auto* simulate = cli.add_subcommand("simulate", "emit realistic telegrams");
   simulate
       ->add_option("--variant", sim_opts.variant,
-                   "dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at")
+                   "dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | ie")
       ->required();
   simulate->add_option("--rate", sim_opts.rate_hz, "telegrams per second (default: the variant's)");
   simulate->add_option("--out", sim_opts.out,

@@ -36,10 +36,12 @@ bool IsEuSummerTime(int64_t unix_s) {
   return ts.offset_minutes == 120;
 }
 
-LocalTime ToLocal(int64_t unix_s) {
+LocalTime ToLocal(int64_t unix_s) { return ToLocalAt(unix_s, 3600); }
+
+LocalTime ToLocalAt(int64_t unix_s, int winter_offset_s) {
   LocalTime t;
   t.dst = IsEuSummerTime(unix_s);
-  const int64_t local = unix_s + (t.dst ? 7200 : 3600);
+  const int64_t local = unix_s + winter_offset_s + (t.dst ? 3600 : 0);
   const int64_t days = FloorDiv(local, kDay);
   const int64_t secs = local - days * kDay;
   CivilFromDays(days, &t.year, &t.month, &t.day);

@@ -22,6 +22,9 @@ int64_t FloorDiv(int64_t a, int64_t b);
 // True when `unix_s` falls in EU summer time.
 bool IsEuSummerTime(int64_t unix_s);
 LocalTime ToLocal(int64_t unix_s);
+// Local time in a zone `winter_offset_s` east of UTC that changes at the EU
+// instants (summer: one hour more): Ireland and the UK (0), CET (3600).
+LocalTime ToLocalAt(int64_t unix_s, int winter_offset_s);
 // UTC seconds of a local wall-clock time (winter time when ambiguous).
 int64_t FromLocal(int year, int month, int day, int hour, int minute, int second);
 // "YYMMDDhhmmssX" with X = S (summer) or W (winter); without X if !suffix.

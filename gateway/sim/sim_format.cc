@@ -25,6 +25,7 @@ const VariantInfo kVariants[] = {
     {Variant::kSe, "se", 10 * kS, false, {TariffScheme::kNetherlands, false, 0, 0, false}},
     {Variant::kQ3d, "q3d", 2 * kS, false, {TariffScheme::kNetherlands, false, 0, 0, false}},
     {Variant::kAt, "at", 5 * kS, true, {TariffScheme::kNetherlands, false, 0, 0, false}},
+    {Variant::kIe, "ie", 10 * kS, false, {TariffScheme::kNetherlands, false, 0, 0, false}},
 };
 
 // Fixed-point text, zero-padded to `int_digits` before the point. Registers
@@ -318,6 +319,24 @@ std::string Sweden(const MeterState& s) {
   return w.Finish(true);
 }
 
+// Iskra IE.x (Ireland): DSMR-style lines, its clock on Irish time (GMT/IST).
+std::string Ireland(const MeterState& s, const Identity& id) {
+  Writer w("/ISk5MIE5T-200");
+  w.Val("1-0:0.0.0", "00000000");
+  w.Val("0-0:96.1.0", id.equipment_id.substr(0, 5));
+  w.Val("0-0:1.0.0", DsmrTimestamp(ToLocalAt(s.unix_s, 0)));
+  Registers(w, s);
+  w.Val("0-0:96.14.0", Tariff(s.tariff));
+  w.Val("1-0:1.7.0", Kw(s.import_total_w));
+  w.Val("1-0:2.7.0", Kw(s.export_total_w));
+  PhasePowers(w, s);
+  for (int p = 0; p < 3; ++p) w.Val(kVoltage[p], Num(s.voltage_v[p], 3, 1), "V");
+  for (int p = 0; p < 3; ++p) w.Val(kCurrent[p], Count(static_cast<uint64_t>(s.current_a[p]), 3), "A");
+  w.Val("0-0:96.3.10", "1");
+  w.Val("0-0:96.13.0", "");
+  return w.Finish(true);
+}
+
 // EasyMeter Q3D behind a COM-1 gateway: *255 suffixes, W, no CRC, gateway line after '!'.
 std::string Q3d(const MeterState& s, Identity* id) {
   Writer w("/ESY5Q3DB1024 V3.04");
@@ -420,6 +439,8 @@ std::string FormatTelegram(Variant v, const MeterState& s, Identity* id) {
       return Q3d(s, id);
     case Variant::kAt:
       return Austria(s);
+    case Variant::kIe:
+      return Ireland(s, *id);
   }
   return {};
 }

@@ -12,7 +12,7 @@
 
 namespace p1 {
 
-enum class Variant : uint8_t { kDsmr2, kDsmr3, kDsmr4, kDsmr5, kBe, kLu, kSe, kQ3d, kAt };
+enum class Variant : uint8_t { kDsmr2, kDsmr3, kDsmr4, kDsmr5, kBe, kLu, kSe, kQ3d, kAt, kIe };
 
 struct VariantInfo {
   Variant variant;

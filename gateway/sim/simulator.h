@@ -1,5 +1,5 @@
 // Simulator: a simulated smart meter of one variant (dsmr2, dsmr3, dsmr4,
-// dsmr5, be, lu, se, q3d, at) producing realistic, evolving telegrams byte
+// dsmr5, be, lu, se, q3d, at, ie) producing realistic, evolving telegrams byte
 // for byte as the real meter sends them. Pure: the caller passes wall time,
 // so a seed and the same call times always give the same bytes.
 #ifndef P1GW_GATEWAY_SIM_SIMULATOR_H_

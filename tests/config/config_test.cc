@@ -362,7 +362,7 @@ TEST_CASE("every config error names file, line, column and the problem") {
       {"empty serial", m + "serial = \"\"\n", "t.toml:3:10: 'serial' must name a device"},
       {"unknown simulate variant", m + "simulate = \"dsmr9\"\n",
        "t.toml:3:12: unknown simulate variant 'dsmr9' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | "
-       "se | q3d | at)"},
+       "se | q3d | at | ie)"},
       {"tcp source without host", m + "tcp = \":23\"\n",
        "t.toml:3:7: 'tcp': address ':23' needs a host"},
       {"tcp source bad host", m + "tcp = \"my_host:23\"\n",
@@ -564,7 +564,7 @@ TEST_CASE("no config error ever repeats key material", "[config][keys]") {
 }
 
 TEST_CASE("every simulated variant is accepted and sets its own preset", "[config]") {
-  for (const char* v : {"dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at"}) {
+  for (const char* v : {"dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at", "ie"}) {
     INFO(v);
     const std::string key = std::string(v) == "lu" || std::string(v) == "at"
                                 ? "key = \"D491470F47126332B07D1923B3504188\"\n"

@@ -450,6 +450,52 @@ def test_timezone_tcp(tmp):
     server.close()
 
 
+def test_variants_roundtrip(tmp):
+    """Held-out style: every simulated variant, through a pipe from
+    `simulate` into `parse --format json` (two processes, no shared code
+    path but the binary): each telegram has the variant's CRC status, its
+    energy registers, and a clock that, read in the meter's zone (Irish time
+    for "ie" via --timezone), is the UTC instant it was simulated."""
+    import datetime
+    key = "000102030405060708090A0B0C0D0E0F"
+    no_crc = {"dsmr2", "dsmr3", "q3d"}
+    for v in ["dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at", "ie"]:
+        sim = [BIN, "simulate", "--variant", v, "--count", "3", "--rate", "50", "--seed", "7"]
+        parse = [BIN, "parse", "--format", "json", "-"]
+        if v in ("lu", "at"):
+            sim += ["--key", key]
+            parse += ["--key", key]
+        if v == "ie":
+            parse += ["--timezone", "Europe/Dublin"]
+        before = time.time()
+        out = subprocess.run(sim, capture_output=True, timeout=30).stdout
+        r = subprocess.run(parse, input=out, capture_output=True, timeout=30)
+        after = time.time()
+        if r.returncode != 0:
+            fail("%s: parse exit %d: %s" % (v, r.returncode, r.stderr[:300]))
+        docs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        if len(docs) != 3:
+            fail("%s: %d telegrams parsed, want 3" % (v, len(docs)))
+        for d in docs:
+            want = "absent" if v in no_crc else "valid"
+            if d["crc"] != want:
+                fail("%s: crc %s, want %s" % (v, d["crc"], want))
+            objs = {o["obis"]: o for o in d["objects"]}
+            if not any(k.startswith("1-0:1.8.") and objs[k].get("unit") in ("kWh", "Wh") and
+                       objs[k]["value"] > 0 for k in objs):
+                fail("%s: no imported energy register in %r" % (v, sorted(objs)))
+            clock = objs.get("0-0:1.0.0")
+            if clock is None:
+                continue
+            t = datetime.datetime.fromisoformat(clock["value"])
+            offset = t.utcoffset().total_seconds() / 3600
+            allowed = (0, 1) if v == "ie" else (1, 2)
+            if offset not in allowed:
+                fail("%s: clock %s has offset %+g h, want one of %r" % (v, clock["value"], offset, allowed))
+            if not before - 120 <= t.timestamp() <= after + 120:
+                fail("%s: clock %s is not the time it was simulated" % (v, clock["value"]))
+
+
 def test_client_churn(tmp):
     """Hundreds of clients that connect and close at once (FIN or RST), some
     while telegrams are being written to them, end only their own sessions:
@@ -836,6 +882,7 @@ def main():
          "tcp_source": lambda: test_tcp_source(tmp),
          "rfxtrx_tcp": lambda: test_rfxtrx_tcp(tmp),
          "timezone_tcp": lambda: test_timezone_tcp(tmp),
+         "variants_roundtrip": lambda: test_variants_roundtrip(tmp),
          "client_churn": lambda: test_client_churn(tmp),
          "simulate_pty": lambda: test_simulate_pty(tmp),
          "line_noise": lambda: test_line_noise(tmp),

@@ -11,6 +11,7 @@
 #include "gateway/core/framer.h"
 #include "gateway/core/parser.h"
 #include "gateway/sim/sim_clock.h"
+#include "gateway/sim/sim_clock.h"
 
 namespace p1 {
 namespace {
@@ -100,9 +101,18 @@ double TotalImport(const Parsed& p, const std::string& v) {
   return p.Number("1-0:1.8.1") + p.Number("1-0:1.8.2");
 }
 
+TEST_CASE("the Irish variant's clock is Irish time, which Europe/Dublin reads back as UTC",
+          "[simulator]") {
+  // 2024-01-15 12:00:00 UTC and 2024-07-01 12:00:00 UTC.
+  CHECK(DsmrTimestamp(ToLocalAt(1705320000, 0)) == "240115120000W");
+  CHECK(DsmrTimestamp(ToLocalAt(1719835200, 0)) == "240701130000S");
+  CHECK(DsmrTimestamp(ToLocalAt(1719835200, 3600)) == DsmrTimestamp(1719835200));
+}
+
 TEST_CASE("every variant: 100 telegrams over an hour frame, verify and parse cleanly",
           "[simulator]") {
-  const std::string v = GENERATE("dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at");
+  const std::string v =
+      GENERATE("dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at", "ie");
   const bool keyed = Encrypts(v);
   INFO("variant " << v);
   auto sim = Make(v, 1234, keyed);
