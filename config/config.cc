@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -22,6 +24,7 @@ namespace p1 {
 namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr size_t kMaxIncludedFiles = 4096;  // meters_dir files
 
 // Messages echo values from the file; the contract is one printable line.
 std::string OneLine(std::string_view in) {
@@ -88,8 +91,16 @@ class ConfigReader {
 
  private:
   bool Fail(const toml::source_region& where, const std::string& message) {
-    *err_ = Location(source_, where.begin.line, where.begin.column) + OneLine(message);
+    *err_ = Location(where.path ? std::string_view(*where.path) : source_, where.begin.line,
+                     where.begin.column) +
+            OneLine(message);
     return false;
+  }
+  // Where a node is, naming its file when that is an included one.
+  Position PosOf(const toml::source_region& where) const {
+    Position p{where.begin.line, where.begin.column, {}};
+    if (where.path && *where.path != source_) p.file = *where.path;
+    return p;
   }
 
   bool CheckKeys(const toml::table& t, std::initializer_list<std::string_view> allowed,
@@ -271,8 +282,7 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   }
   if (config.metrics_enabled) {
     const toml::node* n = server != nullptr ? server->get("listen") : nullptr;
-    Position pos =
-        n != nullptr ? Position{n->source().begin.line, n->source().begin.column} : Position{1, 1};
+    Position pos = n != nullptr ? PosOf(n->source()) : Position{};
     addresses_.Add(config.metrics_listen, what, pos);
   }
   if (http != nullptr && !ReadCors(*http, &config.cors)) return false;
@@ -315,11 +325,11 @@ bool ConfigReader::ReadMeters(const toml::table& root, GatewayConfig* config) {
     MeterConfig m;
     if (!ReadMeter(*n.as_table(), &m)) return false;
     const toml::source_region& where = n.as_table()->get("name")->source();
-    Position pos{where.begin.line, where.begin.column};
+    Position pos = PosOf(where);
     auto [it, inserted] = names.emplace(m.name, pos);
     if (!inserted) {
-      return Fail(where, "duplicate meter name '" + m.name + "' (first at line " +
-                             std::to_string(it->second.line) + ")");
+      return Fail(where, "duplicate meter name '" + m.name + "' (first at " +
+                             it->second.Describe() + ")");
     }
     config->meters.push_back(std::move(m));
   }
@@ -391,7 +401,7 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
       return Fail(n->source(), "'wrapping' applies only to serial and tcp meters");
     }
   }
-  if (m->preset == "ie") m->timezone = "Europe/Dublin";
+  m->timezone = DefaultTimezone(m->preset);
   if (!GetString(t, "timezone", &m->timezone)) return false;
   if (!m->timezone.empty()) {
     TimeZone zone;
@@ -411,7 +421,7 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
     if (!GetAddress(t, "homewizard", true, &hw)) return false;
     std::string clash;
     if (!addresses_.Add(hw, "meter '" + m->name + "' homewizard",
-                        Position{n->source().begin.line, n->source().begin.column}, &clash)) {
+                        PosOf(n->source()), &clash)) {
       return Fail(n->source(), clash);
     }
     m->homewizard = hw;
@@ -441,7 +451,7 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
     const toml::source_region& where = n.as_table()->get("listen")->source();
     std::string clash;
     if (!addresses_.Add(l.listen, "meter '" + m->name + "'",
-                        Position{where.begin.line, where.begin.column}, &clash)) {
+                        PosOf(where), &clash)) {
       return Fail(where, clash);
     }
     m->listeners.push_back(std::move(l));
@@ -729,11 +739,15 @@ std::string Location(std::string_view source, uint32_t line, uint32_t column) {
   return std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
 }
 
-bool ParseConfig(std::string_view toml_text, std::string_view source_name, GatewayConfig* out,
-                 std::string* err) {
-  toml::table root;
+namespace {
+
+// toml::parse with every failure as one line "FILE:LINE:COLUMN: ..." that
+// never carries key material.
+bool ParseToml(std::string_view toml_text, std::string_view source_name, toml::table* root,
+               std::string* err) {
   try {
-    root = toml::parse(toml_text, source_name);
+    *root = toml::parse(toml_text, source_name);
+    return true;
   } catch (const toml::parse_error& e) {
     std::string what(e.description());
     for (char& c : what) c = c == '\n' ? ' ' : c;
@@ -749,21 +763,19 @@ bool ParseConfig(std::string_view toml_text, std::string_view source_name, Gatew
     *err = std::string(source_name) + ": " + e.what();
     return false;
   }
-  return ConfigReader(source_name, err).Read(root, out);
 }
 
-bool LoadConfigFile(const std::string& path, GatewayConfig* out, std::string* err) {
+bool ReadFile(const std::string& path, std::string* text, std::string* err) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) {
     *err = path + ": cannot read: " + std::strerror(errno);
     return false;
   }
-  std::string text;
   char buf[8192];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
-    text.append(buf, n);
-    if (text.size() > kMaxConfigBytes) {
+    text->append(buf, n);
+    if (text->size() > kMaxConfigBytes) {
       *err = path + ": cannot read: larger than 1 MiB";
       return false;
     }
@@ -772,7 +784,92 @@ bool LoadConfigFile(const std::string& path, GatewayConfig* out, std::string* er
     *err = path + ": cannot read: " + std::strerror(errno);
     return false;
   }
-  return ParseConfig(text, path, out, err);
+  return true;
+}
+
+std::string Where(const toml::node& n, std::string_view fallback) {
+  const toml::source_region& r = n.source();
+  return Location(r.path ? std::string_view(*r.path) : fallback, r.begin.line, r.begin.column);
+}
+
+// [gateway] meters_dir: the [[meters]] of every *.toml file in that folder
+// (relative to the config's own folder), in name order, appended to the
+// main file's; the key itself is removed. Every node keeps its file, so
+// errors name the file they are in.
+bool IncludeMetersDir(const std::string& path, toml::table* root, std::string* err) {
+  toml::table* gateway = root->get_as<toml::table>("gateway");
+  if (gateway == nullptr || gateway->get("meters_dir") == nullptr) return true;
+  const toml::node& key = *gateway->get("meters_dir");
+  const std::optional<std::string> value = key.value<std::string>();
+  if (!value || value->empty()) {
+    *err = Where(key, path) + "'meters_dir' must be a folder name";
+    return false;
+  }
+  std::string dir = *value;
+  if (dir[0] != '/') {
+    const size_t slash = path.rfind('/');
+    dir = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) + "/" + dir;
+  }
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) {
+    *err = Where(key, path) + "meters_dir '" + dir + "': cannot open: " + std::strerror(errno);
+    return false;
+  }
+  std::vector<std::string> files;
+  while (const struct dirent* e = readdir(d)) {
+    const std::string_view name(e->d_name);
+    if (name.size() > 5 && name[0] != '.' && name.substr(name.size() - 5) == ".toml") {
+      files.emplace_back(name);
+    }
+  }
+  closedir(d);
+  std::sort(files.begin(), files.end());
+  if (files.size() > kMaxIncludedFiles) {
+    *err = Where(key, path) + "meters_dir '" + dir + "': more than " +
+           std::to_string(kMaxIncludedFiles) + " files";
+    return false;
+  }
+  gateway->erase("meters_dir");
+  if (root->get("meters") == nullptr) root->insert("meters", toml::array{});
+  toml::array* all = root->get_as<toml::array>("meters");
+  if (all == nullptr) return true;  // 'meters' not an array: the reader says so
+  for (const std::string& name : files) {
+    const std::string file = dir + "/" + name;
+    std::string text;
+    toml::table t;
+    if (!ReadFile(file, &text, err) || !ParseToml(text, file, &t, err)) return false;
+    for (const auto& [k, v] : t) {
+      if (k.str() != "meters" || !v.is_array_of_tables()) {
+        *err = Location(file, k.source().begin.line, k.source().begin.column) +
+               "only [[meters]] tables belong in a meters_dir file";
+        return false;
+      }
+    }
+    // Moved, not copied: a copied node loses its source position.
+    if (toml::array* meters = t.get_as<toml::array>("meters")) {
+      for (toml::node& m : *meters) all->push_back(std::move(*m.as_table()));
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseConfig(std::string_view toml_text, std::string_view source_name, GatewayConfig* out,
+                 std::string* err) {
+  toml::table root;
+  if (!ParseToml(toml_text, source_name, &root, err)) return false;
+  return ConfigReader(source_name, err).Read(root, out);
+}
+
+bool LoadConfigFile(const std::string& path, GatewayConfig* out, std::string* err) {
+  std::string text;
+  toml::table root;
+  if (!ReadFile(path, &text, err) || !ParseToml(text, path, &root, err) ||
+      !IncludeMetersDir(path, &root, err)) {
+    return false;
+  }
+  return ConfigReader(path, err).Read(root, out);
 }
 
 }  // namespace p1

@@ -99,6 +99,12 @@ inline constexpr SerialPreset kSerialPresets[] = {
     {"dsmr2", kSerialDsmr2, true},  {"ie", kSerialDsmr4, false},
 };
 
+// The zone a preset's meters keep their clocks in: "" (CET/CEST, the EU
+// rule) except Europe/Dublin for "ie".
+inline std::string_view DefaultTimezone(std::string_view preset) {
+  return preset == "ie" ? "Europe/Dublin" : "";
+}
+
 // "115200 8N1": baud, data bits, parity (N/E/O), stop bits.
 std::string SerialSettingsString(const SerialSettings& s);
 

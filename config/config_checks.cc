@@ -24,7 +24,7 @@ bool AddressChecker::Add(const SocketAddress& address, std::string owner, Positi
       *clash = "listen address " + address.ToString() +
                (e.address == address ? " is already used by "
                                      : " overlaps " + e.address.ToString() + " of ") +
-               e.owner + " (line " + std::to_string(e.pos.line) + ")";
+               e.owner + " (" + e.pos.Describe() + ")";
     }
     return false;
   }

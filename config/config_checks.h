@@ -15,6 +15,12 @@ namespace p1 {
 struct Position {
   uint32_t line = 1;
   uint32_t column = 1;
+  std::string file;  // set when it is another file than the one being read (meters_dir)
+
+  // "line 7", or "line 7 of meters.d/b.toml".
+  std::string Describe() const {
+    return "line " + std::to_string(line) + (file.empty() ? "" : " of " + file);
+  }
 };
 
 // "FILE:LINE:COLUMN: "

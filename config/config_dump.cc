@@ -87,7 +87,10 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
     o += "silence_timeout = " + TomlQuote(FormatDuration(m.silence_timeout)) + "\n";
   }
   if (m.wrapping == Wrapping::kRfxtrx) o += "wrapping = \"rfxtrx\"\n";
-  if (!m.timezone.empty()) o += "timezone = " + TomlQuote(m.timezone) + "\n";
+  // Shown when it is not what the preset implies ("" after preset = "ie" too).
+  if (m.timezone != DefaultTimezone(m.preset)) {
+    o += "timezone = " + TomlQuote(m.timezone) + "\n";
+  }
   o += "max_telegram_bytes = " + std::to_string(m.max_telegram_bytes) + "\n";
   if (!m.trace_file.empty()) o += "trace_file = " + TomlQuote(m.trace_file) + "\n";
   if (m.homewizard) o += "homewizard = " + TomlQuote(m.homewizard->ToString()) + "\n";

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -53,6 +54,17 @@ int HoldPort(int* port) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   *port = ntohs(addr.sin_port);
   return fd;
+}
+
+// Runs the loop until `client` has received `n` telegrams in all (5 s at most).
+bool WaitTelegrams(uv_loop_t* loop, Client* client, size_t n) {
+  return RunUntil(
+      loop,
+      [&] {
+        client->Drain();
+        return client->Telegrams() >= n;
+      },
+      5000);
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -285,13 +297,7 @@ TEST_CASE("a reload whose new port is taken changes nothing; the old meter keeps
     App app(&loop, path, config);
     REQUIRE(app.Start(&err));
     Client client_a(port_a);
-    REQUIRE(RunUntil(
-        &loop,
-        [&] {
-          client_a.Drain();
-          return client_a.Telegrams() >= 1;
-        },
-        5000));
+    REQUIRE(WaitTelegrams(&loop, &client_a, 1));
     const Meter* a_before = app.meter("a");
     const Meter* b_before = app.meter("b");
     // a moves to a taken port and changes rate; b changes rate too.
@@ -377,6 +383,45 @@ TEST_CASE("a gateway started without meters gains one on reload and loses it aga
     uv_run(&loop, UV_RUN_DEFAULT);
   }
   CHECK(testing::DrainAndClose(&loop) == 0);
+  unlink(path.c_str());
+}
+
+TEST_CASE("meters_dir: a reload that changes one meter's file restarts only that meter",
+          "[app][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int port_a = FreePort(), port_b = FreePort(), port_m = FreePort();
+  const std::string dir = testing::TempPath("meters.d");
+  REQUIRE(mkdir(dir.c_str(), 0755) == 0);
+  const std::string path = testing::TempPath("fleet.toml");
+  WriteFile(path, "[gateway]\nmeters_dir = \"" + dir + "\"\n[http]\nlisten = \"127.0.0.1:" +
+                      std::to_string(port_m) + "\"\n");
+  WriteFile(dir + "/a.toml", MeterToml("a", "dsmr5", 20, port_a));
+  WriteFile(dir + "/b.toml", MeterToml("b", "be", 20, port_b));
+  {
+    GatewayConfig config;
+    std::string err;
+    REQUIRE(LoadConfigFile(path, &config, &err));
+    App app(&loop, path, config);
+    REQUIRE(app.Start(&err));
+    Client client_a(port_a);
+    REQUIRE(WaitTelegrams(&loop, &client_a, 1));
+    const Meter* a_before = app.meter("a");
+    const Meter* b_before = app.meter("b");
+    WriteFile(dir + "/b.toml", MeterToml("b", "be", 10, port_b));
+    REQUIRE(app.Reload(&err));
+    CHECK(app.meter("a") == a_before);
+    CHECK(app.meter("b") != b_before);
+    CHECK(app.meter("b")->config().simulate_rate_hz == 10);
+    REQUIRE(WaitTelegrams(&loop, &client_a, client_a.Telegrams() + 2));
+    CHECK_FALSE(client_a.eof());  // a's client never noticed
+    app.Shutdown();
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
+  unlink((dir + "/a.toml").c_str());
+  unlink((dir + "/b.toml").c_str());
+  rmdir(dir.c_str());
   unlink(path.c_str());
 }
 
