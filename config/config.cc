@@ -122,6 +122,7 @@ class ConfigReader {
   bool ReadMeters(const toml::table& root, GatewayConfig* config);
   bool ReadMeter(const toml::table& t, MeterConfig* m);
   bool ReadMqtt(const toml::table& t, MqttConfig* m);
+  bool ReadMdns(const toml::table& t, MdnsConfig* m);
   bool ReadCors(const toml::table& t, std::vector<std::string>* out);
   bool ReadSource(const toml::table& t, MeterConfig* m);
   bool ReadSerialSettings(const toml::table& t, MeterConfig* m);
@@ -236,7 +237,8 @@ bool ConfigReader::GetKey(const toml::table& t, std::string_view key, std::optio
 
 bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   GatewayConfig config;
-  if (!CheckKeys(root, {"gateway", "http", "metrics", "mqtt", "meters"}, "at the top level")) {
+  if (!CheckKeys(root, {"gateway", "http", "metrics", "mqtt", "mdns", "meters"},
+                 "at the top level")) {
     return false;
   }
   const toml::table* gateway = nullptr;
@@ -289,6 +291,9 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   const toml::table* mqtt = nullptr;
   if (!GetTable(root, "mqtt", &mqtt)) return false;
   if (mqtt != nullptr && !ReadMqtt(*mqtt, &config.mqtt)) return false;
+  const toml::table* mdns = nullptr;
+  if (!GetTable(root, "mdns", &mdns)) return false;
+  if (mdns != nullptr && !ReadMdns(*mdns, &config.mdns)) return false;
 
   if (!ReadMeters(root, &config)) return false;
   if (config.mqtt.dsmr_reader_topics && config.mqtt.dsmr_reader_meter.empty() &&
@@ -572,6 +577,71 @@ bool ConfigReader::ReadMqtt(const toml::table& t, MqttConfig* m) {
   }
   if (const toml::node* n = t.get("dsmr_reader_meter"); n != nullptr && !m->dsmr_reader_topics) {
     return Fail(n->source(), "'dsmr_reader_meter' needs dsmr_reader_topics = true");
+  }
+  return true;
+}
+
+namespace {
+
+// A DNS-SD instance name part: UTF-8 without control characters.
+bool IsServiceNameText(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80             ? 1
+               : (c & 0xE0) == 0xC0 ? 2
+               : (c & 0xF0) == 0xE0 ? 3
+               : (c & 0xF8) == 0xF0 ? 4
+                                    : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return false;
+    if (n == 1 && (c < 0x20 || c == 0x7F)) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// A Linux network interface name (dev_valid_name): 1-15 bytes, not "." or
+// "..", no '/', ':' or white space.
+bool IsInterfaceName(std::string_view s) {
+  if (s.empty() || s.size() > 15 || s == "." || s == "..") return false;
+  for (char c : s) {
+    if (c == '/' || c == ':' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ConfigReader::ReadMdns(const toml::table& t, MdnsConfig* m) {
+  if (!CheckKeys(t, {"enabled", "name", "interfaces"}, "in [mdns]") ||
+      !GetBool(t, "enabled", &m->enabled) || !GetString(t, "name", &m->name)) {
+    return false;
+  }
+  if (const toml::node* n = t.get("name")) {
+    // Room is left for " <meter> rfc2217 on <host>"; longer names are cut.
+    if (m->name.empty() || m->name.size() > 40 || !IsServiceNameText(m->name)) {
+      return Fail(n->source(), "'name' must be 1..40 bytes of UTF-8 without control characters");
+    }
+  }
+  if (const toml::node* n = t.get("interfaces")) {
+    if (!n->is_array()) {
+      return Fail(n->source(), "'interfaces' must be an array of interface names");
+    }
+    for (const toml::node& entry : *n->as_array()) {
+      if (!entry.is_string()) return Fail(entry.source(), "'interfaces' entries must be strings");
+      const std::string& name = entry.as_string()->get();
+      if (!IsInterfaceName(name)) {
+        return Fail(entry.source(),
+                    "bad interface name '" + name + "' (1-15 characters, no '/', ':' or spaces)");
+      }
+      if (std::find(m->interfaces.begin(), m->interfaces.end(), name) != m->interfaces.end()) {
+        return Fail(entry.source(), "interface '" + name + "' is listed twice");
+      }
+      m->interfaces.push_back(name);
+    }
   }
   return true;
 }

@@ -170,6 +170,15 @@ struct MqttConfig {
   bool operator==(const MqttConfig&) const = default;
 };
 
+// [mdns]: advertise the listeners, HomeWizard ports and the HTTP port over
+// DNS-SD through avahi-daemon. Off unless enabled = true.
+struct MdnsConfig {
+  bool enabled = false;
+  std::string name;                     // service name prefix; empty: "p1gateway"
+  std::vector<std::string> interfaces;  // network interface names; empty: all
+  bool operator==(const MdnsConfig&) const = default;
+};
+
 struct GatewayConfig {
   std::string log_level = "info";
   // [http] listen (older name: [metrics] listen): /metrics, /api, the page.
@@ -178,6 +187,7 @@ struct GatewayConfig {
   // [http] cors: origins allowed to read /api from a browser ("*": any).
   std::vector<std::string> cors;
   MqttConfig mqtt;
+  MdnsConfig mdns;
   std::vector<MeterConfig> meters;
   bool operator==(const GatewayConfig&) const = default;
 };

@@ -150,6 +150,16 @@ std::string DumpConfig(const GatewayConfig& config) {
     o += "]\n";
   }
   if (config.mqtt.enabled) DumpMqtt(config.mqtt, &o);
+  if (!(config.mdns == MdnsConfig{})) {
+    o += "\n[mdns]\nenabled = " + std::string(config.mdns.enabled ? "true" : "false") + "\n";
+    if (!config.mdns.name.empty()) o += "name = " + TomlQuote(config.mdns.name) + "\n";
+    if (!config.mdns.interfaces.empty()) {
+      o += "interfaces = [";
+      for (size_t i = 0; i < config.mdns.interfaces.size(); ++i)
+        o += (i ? ", " : "") + TomlQuote(config.mdns.interfaces[i]);
+      o += "]\n";
+    }
+  }
   for (const MeterConfig& m : config.meters) DumpMeter(m, &o);
   return o;
 }

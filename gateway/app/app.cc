@@ -13,6 +13,7 @@
 #include "exporters/api/api_exporter.h"
 #include "exporters/api/device_apis.h"
 #include "exporters/http/http_server.h"
+#include "exporters/mdns/mdns_publisher.h"
 #include "exporters/mqtt/mqtt_exporter.h"
 #include "exporters/prometheus_exporter.h"
 #include "gateway/loop/acceptor.h"
@@ -128,6 +129,7 @@ bool App::Start(std::string* err) {
     if (!StartMeter(mc, &e, err)) return false;
     meters_.emplace(mc.name, std::move(e));
   }
+  UpdateMdns();
   signals_.Start(loop_, this, OnSignal, {SIGINT, SIGTERM, SIGHUP});
   notifier_.Ready();  // every listener is bound
   return true;
@@ -212,6 +214,7 @@ bool App::Reload(std::string* err) {
     next.metrics_enabled = config_.metrics_enabled;
   }
   config_ = std::move(next);
+  UpdateMdns();  // the new set of ports; a rejected reload never gets here
   ++reloads_;
   return true;
 }
@@ -388,6 +391,7 @@ void App::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   notifier_.Stopping();
+  mdns_.reset();  // withdrawn while the ports still answer
   meters_.clear();
   mqtt_.reset();  // "offline", then a clean disconnect
   signals_.Reset();
@@ -424,6 +428,46 @@ std::unique_ptr<HomeWizardServer> App::StartHomeWizard(const MeterConfig& mc, st
   }
   spdlog::info("meter {}: HomeWizard P1 API on http://{}/api", mc.name, mc.homewizard->ToString());
   return hw;
+}
+
+void App::UpdateMdns() {
+  if (!config_.mdns.enabled) {
+    if (mdns_) spdlog::info("mdns: disabled; withdrawing every service");
+    mdns_.reset();
+    return;
+  }
+  MdnsPlanInput in;
+  in.prefix = config_.mdns.name.empty() ? "p1gateway" : config_.mdns.name;
+  in.host = Hostname();
+  if (http_) {
+    in.http_host = config_.metrics_listen.host;
+    in.http_port = http_->port();
+  }
+  for (const auto& [name, entry] : meters_) {
+    MdnsPlanInput::Meter m;
+    m.name = name;
+    if (entry.hub) {
+      for (const auto& l : entry.hub->listeners()) {
+        m.listeners.push_back({l->config().protocol, l->config().listen.host, l->BoundPort()});
+      }
+    }
+    if (entry.homewizard && entry.homewizard_at) {
+      m.homewizard_host = entry.homewizard_at->host;
+      m.homewizard_port = entry.homewizard->port();
+    }
+    in.meters.push_back(std::move(m));
+  }
+  std::vector<MdnsService> services = PlanMdnsServices(in);
+  if (mdns_ && mdns_->options().interfaces != config_.mdns.interfaces) {
+    mdns_.reset();  // other interfaces: withdraw everything, start over
+  }
+  if (!mdns_) {
+    mdns_ = std::make_unique<MdnsPublisher>(loop_, MdnsPublisher::Options{config_.mdns.interfaces});
+    mdns_->SetServices(services);
+    mdns_->Start();
+    return;
+  }
+  mdns_->SetServices(services);
 }
 
 TelegramPtr App::Latest(const std::string& meter) const {

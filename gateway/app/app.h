@@ -1,6 +1,7 @@
 // App: the running gateway. Owns the meters, their proxy hubs, the HTTP
-// server and the Prometheus exporter on one libuv loop (one thread); SIGINT/SIGTERM shut it down
-// cleanly, SIGHUP reloads the config keeping unchanged meters untouched.
+// server and the Prometheus exporter on one libuv loop (one thread), and advertises them over
+// mDNS when [mdns] is enabled; SIGINT/SIGTERM shut it down cleanly, SIGHUP reloads the config
+// keeping unchanged meters untouched.
 // *loop must outlive the App.
 #ifndef P1GW_GATEWAY_APP_APP_H_
 #define P1GW_GATEWAY_APP_APP_H_
@@ -26,6 +27,7 @@ class ApiExporter;
 class HomeWizardServer;
 class Hub;
 class HttpServer;
+class MdnsPublisher;
 class MqttExporter;
 class PrometheusExporter;
 
@@ -80,6 +82,9 @@ class App : public MeterObserver {
   void AddSinks(const std::string& name, Entry* entry);
   // A HomeWizard API server for `mc`, bound. Null with *err when it cannot bind.
   std::unique_ptr<HomeWizardServer> StartHomeWizard(const MeterConfig& mc, std::string* err);
+  // Starts, updates or stops the mDNS publisher for config_ and the ports
+  // bound now.
+  void UpdateMdns();
   TelegramPtr Latest(const std::string& meter) const;
   // Every meter's state now, by name: what a scrape renders.
   std::vector<MeterSnapshotPtr> Snapshots() const;
@@ -92,6 +97,7 @@ class App : public MeterObserver {
   std::unique_ptr<HttpServer> http_;  // after the exporters: destroyed first
   std::unique_ptr<MqttExporter> mqtt_;  // told by the meters through OnMeterChanged
   std::map<std::string, Entry> meters_;
+  std::unique_ptr<MdnsPublisher> mdns_;  // advertises ports of meters_ and http_
   SignalWatcher signals_;
   ServiceNotifier notifier_;
   std::string reload_error_;  // the last reload's error; empty after a good one

@@ -27,6 +27,15 @@ struct ErrorCase {
   std::string expected;
 };
 
+// Each case fails with a one-line error that starts with `expected`.
+void CheckErrorCases(const std::vector<ErrorCase>& cases) {
+  for (const ErrorCase& c : cases) {
+    INFO(c.what);
+    std::string err = ErrorOf(c.text);
+    CHECK_THAT(err, Catch::Matchers::StartsWith(c.expected));
+    CHECK(err.find('\n') == std::string::npos);
+  }
+}
 
 TEST_CASE("the documented example config parses into every field") {
   GatewayConfig c = Parse(R"([gateway]
@@ -223,6 +232,50 @@ TEST_CASE("[mqtt]: defaults, every key, a per-meter interval, and a dump that re
   CHECK(Parse(DumpConfig(d)) == d);
 }
 
+TEST_CASE("[mdns]: off without the table or enabled, every key, and a dump that reads back") {
+  const GatewayConfig none = Parse(kSim);
+  CHECK(none.mdns == MdnsConfig{});
+  CHECK_FALSE(none.mdns.enabled);
+  CHECK(DumpConfig(none).find("[mdns]") == std::string::npos);  // as before [mdns] existed
+  CHECK_FALSE(Parse("[mdns]\n" + kSim).mdns.enabled);
+  GatewayConfig c =
+      Parse("[mdns]\nenabled = true\nname = \"Z\u00e4hler\"\ninterfaces = [\"eth0\", \"wlan0\"]\n" +
+            kSim);
+  CHECK(c.mdns.enabled);
+  CHECK(c.mdns.name == "Z\xC3\xA4hler");
+  CHECK(c.mdns.interfaces == std::vector<std::string>{"eth0", "wlan0"});
+  CHECK(Parse(DumpConfig(c)) == c);
+  GatewayConfig off = Parse("[mdns]\nenabled = false\nname = \"x\"\n" + kSim);
+  CHECK(Parse(DumpConfig(off)) == off);
+}
+
+TEST_CASE("[mdns] errors name the key and what is wrong") {
+  const std::string m = "[mdns]\nenabled = true\n";  // lines 1-2
+  std::vector<ErrorCase> cases = {
+      {"unknown key", m + "type = \"_http._tcp\"\n" + kSim,
+       "t.toml:3:1: unknown key 'type' in [mdns]"},
+      {"enabled not a bool", "[mdns]\nenabled = \"yes\"\n" + kSim,
+       "t.toml:2:11: 'enabled' must be true or false"},
+      {"empty name", m + "name = \"\"\n" + kSim,
+       "t.toml:3:8: 'name' must be 1..40 bytes of UTF-8 without control characters"},
+      {"long name", m + "name = \"" + std::string(41, 'n') + "\"\n" + kSim,
+       "t.toml:3:8: 'name' must be 1..40 bytes"},
+      {"control character", m + "name = \"a\\tb\"\n" + kSim, "t.toml:3:8: 'name' must be"},
+      {"interfaces not an array", m + "interfaces = \"eth0\"\n" + kSim,
+       "t.toml:3:14: 'interfaces' must be an array of interface names"},
+      {"interface not a string", m + "interfaces = [1]\n" + kSim,
+       "t.toml:3:15: 'interfaces' entries must be strings"},
+      {"bad interface", m + "interfaces = [\"eth0\", \"eth/1\"]\n" + kSim,
+       "t.toml:3:23: bad interface name 'eth/1' (1-15 characters, no '/', ':' or spaces)"},
+      {"long interface", m + "interfaces = [\"" + std::string(16, 'i') + "\"]\n" + kSim,
+       "t.toml:3:15: bad interface name"},
+      {"twice", m + "interfaces = [\"eth0\", \"eth0\"]\n" + kSim,
+       "t.toml:3:23: interface 'eth0' is listed twice"},
+      {"mdns not a table", "mdns = true\n" + kSim, "t.toml:1:8: 'mdns' must be a table"},
+  };
+  CheckErrorCases(cases);
+}
+
 TEST_CASE("[mqtt] errors name the key and what is wrong") {
   const std::string b = "[mqtt]\nbroker = \"mqtt://h\"\n";  // lines 1-2
   std::vector<ErrorCase> cases = {
@@ -257,12 +310,7 @@ TEST_CASE("[mqtt] errors name the key and what is wrong") {
        "t.toml:4:21: 'mqtt_min_interval': bad duration 'soon'"},
       {"mqtt not a table", "mqtt = \"mqtt://h\"\n" + kSim, "t.toml:1:8: 'mqtt' must be a table"},
   };
-  for (const ErrorCase& c : cases) {
-    INFO(c.what);
-    std::string err = ErrorOf(c.text);
-    CHECK_THAT(err, Catch::Matchers::StartsWith(c.expected));
-    CHECK(err.find('\n') == std::string::npos);
-  }
+  CheckErrorCases(cases);
 }
 
 TEST_CASE("presets choose serial settings and explicit keys override them") {
@@ -474,12 +522,7 @@ TEST_CASE("every config error names file, line, column and the problem") {
       {"metrics bad address", "[metrics]\nlisten = \"9464x\"\n" + sim,
        "t.toml:2:10: 'listen': bad address '9464x': missing ':port'"},
   };
-  for (const ErrorCase& c : cases) {
-    INFO(c.what);
-    std::string err = ErrorOf(c.text);
-    CHECK_THAT(err, Catch::Matchers::StartsWith(c.expected));
-    CHECK(err.find('\n') == std::string::npos);
-  }
+  CheckErrorCases(cases);
 }
 
 TEST_CASE("every label the exporter reserves is a one-line config error, others pass") {

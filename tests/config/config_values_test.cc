@@ -261,24 +261,34 @@ TEST_CASE("the shipped demo and example configs are valid") {
   CHECK(Parse(DumpConfig(example)) == example);
 }
 
-// The commented [mqtt] block of example.toml (and its per-meter
-// mqtt_min_interval), uncommented, sets every MQTT key it documents.
-TEST_CASE("the example's commented [mqtt] block is valid when uncommented") {
+// example.toml with the commented block that starts at the line `header`
+// (up to the first line not starting with "# ") and every line starting
+// with `also` (if not empty) uncommented; *count: the lines uncommented.
+std::string UncommentedExample(const std::string& header, const std::string& also, int* count) {
   std::ifstream in(P1GW_SOURCE_DIR "/config/example.toml");
   REQUIRE(in);
   std::string text, line;
   bool in_block = false;
-  int uncommented = 0;
   while (std::getline(in, line)) {
-    if (line == "# [mqtt]") in_block = true;
+    if (line == header) in_block = true;
     if (in_block && line.rfind("# ", 0) != 0) in_block = false;
-    if (in_block || line.rfind("# mqtt_min_interval", 0) == 0) {
+    if (in_block || (!also.empty() && line.rfind(also, 0) == 0)) {
       line.erase(0, 2);
-      ++uncommented;
+      ++*count;
     }
-    if (line.rfind("broker = \"mqtt://", 0) == 0) line.replace(10, 7, "mqtts://");  // for tls_*
     text += line + "\n";
   }
+  return text;
+}
+
+// The commented [mqtt] block of example.toml (and its per-meter
+// mqtt_min_interval), uncommented, sets every MQTT key it documents.
+TEST_CASE("the example's commented [mqtt] block is valid when uncommented") {
+  int uncommented = 0;
+  std::string text = UncommentedExample("# [mqtt]", "# mqtt_min_interval", &uncommented);
+  const std::string broker = "\nbroker = \"mqtt://";
+  REQUIRE(text.find(broker) != std::string::npos);
+  text.replace(text.find(broker) + 11, 7, "mqtts://");  // for tls_*
   CHECK(uncommented == 19);
   GatewayConfig c = Parse(text);
   const MqttConfig& m = c.mqtt;
@@ -305,6 +315,18 @@ TEST_CASE("the example's commented [mqtt] block is valid when uncommented") {
   REQUIRE(c.meters.size() == 2);
   CHECK(c.meters[0].mqtt_min_interval == Millis(1000));
   CHECK(Parse(DumpConfig(c)) == c);
+}
+
+// The commented [mdns] block of example.toml, uncommented, turns mDNS on
+// with every key it documents.
+TEST_CASE("the example's commented [mdns] block is valid when uncommented") {
+  int uncommented = 0;
+  const std::string text = UncommentedExample("# [mdns]", "", &uncommented);
+  CHECK(uncommented == 4);
+  const MdnsConfig m = Parse(text).mdns;
+  CHECK(m.enabled);
+  CHECK(m.name == "p1gateway");
+  CHECK(m.interfaces == std::vector<std::string>{"eth0"});
 }
 
 }  // namespace

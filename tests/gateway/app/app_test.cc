@@ -158,6 +158,20 @@ TEST_CASE("SIGHUP restarts a changed meter and leaves unchanged meters and liste
   unlink(path.c_str());
 }
 
+// Sends this process SIGTERM from a one-shot timer on `loop` after `ms`.
+void SigtermAfter(uv_loop_t* loop, uint64_t ms) {
+  auto* timer = new uv_timer_t;
+  uv_timer_init(loop, timer);
+  uv_timer_start(
+      timer,
+      [](uv_timer_t* t) {
+        uv_kill(getpid(), SIGTERM);
+        uv_close(reinterpret_cast<uv_handle_t*>(t),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+      },
+      ms, 0);
+}
+
 TEST_CASE("SIGTERM closes every handle and uv_run returns", "[app][loop]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -187,15 +201,7 @@ TEST_CASE("SIGTERM closes every handle and uv_run returns", "[app][loop]") {
     std::string m = app.RenderMetrics();
     CHECK(m.find("dsmr_meter_up{meter=\"a\"} 1") != std::string::npos);
 
-    uv_timer_t kill_timer;
-    uv_timer_init(&loop, &kill_timer);
-    uv_timer_start(
-        &kill_timer,
-        [](uv_timer_t* t) {
-          uv_kill(getpid(), SIGTERM);
-          uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-        },
-        50, 0);
+    SigtermAfter(&loop, 50);
     // Returns only when every handle of the App is closed.
     uv_run(&loop, UV_RUN_DEFAULT);
     client.Drain();
@@ -573,6 +579,39 @@ TEST_CASE(
   close(blocker);
   CHECK(testing::DrainAndClose(&loop) == 0);
   unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace p1
+
+namespace p1 {
+namespace {
+
+TEST_CASE("[mdns] enabled without a system bus: the meter serves, SIGTERM closes every handle",
+          "[app][loop][mdns]") {
+  setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/p1gw-app-test-bus", 1);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  const int port = FreePort();
+  GatewayConfig config;
+  std::string err;
+  REQUIRE(ParseConfig(
+      "[metrics]\nlisten = \"\"\n[mdns]\nenabled = true\n" + MeterToml("a", "dsmr5", 20.0, port),
+      "mdns.toml", &config, &err));
+  {
+    App app(&loop, "", config);
+    REQUIRE(app.Start(&err));
+    Client client(port);
+    auto telegram = [&] {
+      client.Drain();
+      return client.Telegrams() >= 1;
+    };
+    REQUIRE(RunUntil(&loop, telegram, 5000));
+    SigtermAfter(&loop, 300);       // the publisher is retrying its bus meanwhile (0.1 s, 0.2 s)
+    uv_run(&loop, UV_RUN_DEFAULT);  // returns only once the publisher's timer is closed too
+  }
+  CHECK(uv_loop_close(&loop) == 0);
+  unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
 }
 
 }  // namespace
