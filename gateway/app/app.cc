@@ -85,6 +85,10 @@ App::App(uv_loop_t* loop, std::string config_path, GatewayConfig config)
 App::~App() { Shutdown(); }
 
 bool App::Start(std::string* err) {
+  // Before any socket is bound: a client can connect (and a supervisor send
+  // SIGHUP) as soon as listen() returns, and SIGHUP's default action ends
+  // the process. Signals are handled once the loop runs.
+  signals_.Start(loop_, this, OnSignal, {SIGINT, SIGTERM, SIGHUP});
   if (config_.metrics_enabled) {
     exporter_ = std::make_unique<PrometheusExporter>(
         PROJECT_VERSION, [this] { return Snapshots(); },
@@ -130,7 +134,6 @@ bool App::Start(std::string* err) {
     meters_.emplace(mc.name, std::move(e));
   }
   UpdateMdns();
-  signals_.Start(loop_, this, OnSignal, {SIGINT, SIGTERM, SIGHUP});
   notifier_.Ready();  // every listener is bound
   return true;
 }
