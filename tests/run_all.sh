@@ -22,7 +22,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP1GW_FUZZ=ON
 cmake --build build-fuzz -j "$jobs"
-# Nine targets for P1GW_FUZZ_SECONDS (15) each, in parallel: about a minute on 2 cores.
+# Ten targets for P1GW_FUZZ_SECONDS (15) each, in parallel: about a minute on 2 cores.
 ctest --test-dir build-fuzz --output-on-failure -j "$jobs"
 bash tests/deploy/package_test.sh
 echo "all test configurations passed"

@@ -263,44 +263,4 @@ bool EncryptGloFrame(std::string_view plaintext, const AesKey& key, const AesKey
   return cipher.Encrypt(plaintext, key, aad_key, system_title, frame_counter, frame, security);
 }
 
-bool UnwrapMbusLongFrames(std::string_view bytes, std::string* payload, std::string* err) {
-  payload->clear();
-  const uint8_t* b = U8(bytes);
-  size_t pos = 0;
-  while (true) {
-    if (bytes.size() - pos < 6) {
-      *err = pos == 0 ? "not an M-Bus long frame" : "M-Bus frames end before the last segment";
-      return false;
-    }
-    const uint8_t* f = b + pos;
-    if (f[0] != 0x68 || f[3] != 0x68 || f[1] != f[2]) {
-      *err = "bad M-Bus long frame start";
-      return false;
-    }
-    const size_t l = f[1];  // C, A, CI and user data
-    if (l < 5) {
-      *err = "M-Bus frame too short for a DLMS segment";
-      return false;
-    }
-    if (bytes.size() - pos < 4 + l + 2) {
-      *err = "M-Bus frame truncated";
-      return false;
-    }
-    uint8_t sum = 0;
-    for (size_t i = 0; i < l; ++i) sum = static_cast<uint8_t>(sum + f[4 + i]);
-    if (sum != f[4 + l] || f[5 + l] != 0x16) {
-      *err = "bad M-Bus checksum or stop byte";
-      return false;
-    }
-    const uint8_t ci = f[6];
-    if (ci > 0x1F) {
-      *err = "M-Bus CI is not a DLMS transport segment";
-      return false;
-    }
-    payload->append(bytes.substr(pos + 9, l - 5));
-    pos += 4 + l + 2;
-    if (ci & 0x10) return true;
-  }
-}
-
 }  // namespace p1

@@ -82,13 +82,6 @@ class GloCipher {
   evp_cipher_st* cipher_ = nullptr;
 };
 
-// Concatenates the payloads of consecutive wired M-Bus long frames
-// (68 L L 68 C A CI ... CS 16) as sent by Austrian Kaifa meters: CI 0x00..0x1F
-// is the DLMS transport segment number (bit 0x10 = last segment), followed by
-// STSAP and DTSAP bytes that are stripped too. Stops after the last segment.
-// False with *err on a bad start/stop byte, length or checksum.
-bool UnwrapMbusLongFrames(std::string_view bytes, std::string* payload, std::string* err);
-
 }  // namespace p1
 
 #endif  // P1GW_GATEWAY_CORE_DLMS_H_

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gateway/base/hex.h"
+#include "gateway/core/cosem.h"
 #include "gateway/core/crc16.h"
 
 namespace p1 {
@@ -321,10 +322,22 @@ void Framer::EmitGlo(const Callback& on_frame) {
   glo_ = Glo::kIdle;
   const char* reason = nullptr;
   CrcStatus crc = CrcStatus::kAbsent;
-  if (!cipher_->Decrypt(glo_buf_, *options_.key, options_.aad_key ? &*options_.aad_key : nullptr,
-                        &decrypted_, &error_)) {
+  const bool decrypted = cipher_->Decrypt(
+      glo_buf_, *options_.key, options_.aad_key ? &*options_.aad_key : nullptr, &decrypted_, &error_);
+  std::string_view plaintext = decrypted_;  // after Decrypt: it resizes decrypted_
+  if (!decrypted) {
     reason = error_.c_str();
-  } else if (!CheckPlaintext(decrypted_, &crc)) {
+  } else if (!decrypted_.empty() &&
+             static_cast<uint8_t>(decrypted_[0]) == kDlmsDataNotification) {
+    // Austrian M-Bus meters: binary DLMS, turned into DSMR text.
+    const std::string_view title = std::string_view(glo_buf_).substr(2, 8);
+    if (!DlmsNotificationToDsmr(decrypted_, title, &dlms_text_, &error_)) {
+      error_ += " (wrong key?)";
+      reason = error_.c_str();
+    }
+    plaintext = dlms_text_;
+  }
+  if (!reason && !CheckPlaintext(plaintext, &crc)) {
     reason = "decrypted payload is not a DSMR telegram (wrong key?)";
   }
   Frame f;
@@ -337,7 +350,7 @@ void Framer::EmitGlo(const Callback& on_frame) {
     // A real encrypted frame: what the plain framing made of it was ciphertext.
     ResetPlain();
     f.status = FrameStatus::kTelegram;
-    f.plaintext = decrypted_;
+    f.plaintext = plaintext;
     f.encrypted = true;
     f.crc = crc;
   }

@@ -3,7 +3,9 @@
 // clock. Plain telegrams run from '/' to the CRC line ("!XXXX", 1-4 hex
 // digits, either case) or, for DSMR 2.2/3, a bare "!" line. Encrypted DLMS
 // frames (0xDB) are framed by their length field and decrypted with the key
-// given in the options, then CRC-checked like plain telegrams.
+// given in the options, then CRC-checked like plain telegrams; a decrypted
+// DLMS data-notification (Austrian M-Bus meters, see cosem.h) becomes DSMR
+// text first.
 // Encrypted frames are speculative: the plain telegram framing keeps running
 // underneath a 0xDB frame being collected, so a bogus 0xDB header in line
 // noise never swallows the telegrams after it (a plain telegram with a valid
@@ -142,6 +144,7 @@ class Framer {
   std::string buf_;                    // current plain frame bytes; capacity reserved once
   std::string glo_buf_;                // current encrypted frame bytes (key only)
   std::string decrypted_;              // plaintext of the current encrypted frame
+  std::string dlms_text_;              // DSMR text of a decrypted DLMS data-notification
   std::string error_;                  // decryption error text; capacity reserved once
   std::unique_ptr<GloCipher> cipher_;  // created once when a key is set
   uint16_t crc_ = 0;                   // running CRC over buf_ up to and including '!'

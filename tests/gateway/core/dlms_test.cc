@@ -8,6 +8,11 @@
 #include <string>
 
 #include "gateway/base/hex.h"
+#include "gateway/core/cosem.h"
+#include "gateway/core/crc16.h"
+#include "gateway/core/framer.h"
+#include "gateway/core/mbus.h"
+#include "gateway/core/parser.h"
 #include "tests/support/corpus_files.h"
 
 namespace p1 {
@@ -111,11 +116,13 @@ TEST_CASE("without an AK the Smarty default AK and then an empty AAD are used", 
 }
 
 TEST_CASE("Austrian M-Bus frames unwrap and decrypt (security 0x20) to the expected APDU",
-          "[dlms]") {
-  const std::string name = kAustria;
-  const std::string wire = testing::ReadCorpusFile(name + ".bin");
-  std::string payload, err;
-  REQUIRE(UnwrapMbusLongFrames(wire, &payload, &err));
+          "[dlms][mbus]") {
+  const std::string wire = testing::ReadCorpusFile(std::string(kAustria) + ".bin");
+  MbusUnwrapper unwrapper;
+  std::string payload;
+  unwrapper.Feed(wire, &payload);
+  CHECK(unwrapper.stats().frames == 2);
+  CHECK(unwrapper.stats().apdus == 1);
   // Two frames: L=0xFA and L=0x14, each losing C, A, CI, STSAP, DTSAP.
   CHECK(payload.size() == (0xFA - 5) + (0x14 - 5));
   GloFrameHeader h;
@@ -125,26 +132,185 @@ TEST_CASE("Austrian M-Bus frames unwrap and decrypt (security 0x20) to the expec
   CHECK(h.system_title == std::string_view("KFMgP\0\0\t", 8));
   CHECK(h.total_length == payload.size());
 
-  const CorpusKeys keys = ReadKeys(name + ".key.txt");
-  std::string plain;
+  const CorpusKeys keys = ReadKeys(std::string(kAustria) + ".key.txt");
+  std::string plain, err;
   REQUIRE(DecryptGloFrame(payload, keys.key, nullptr, &plain, &err));
-  CHECK(plain == HexLineToBytes(testing::ReadCorpusFile(name + ".expected.txt")));
-  CHECK(static_cast<uint8_t>(plain[0]) == 0x0F);  // DLMS data-notification
+  CHECK(plain == HexLineToBytes(testing::ReadCorpusFile(std::string(kAustria) + ".expected.txt")));
+  CHECK(static_cast<uint8_t>(plain[0]) == kDlmsDataNotification);
 }
 
-TEST_CASE("M-Bus unwrapping rejects damaged frames", "[dlms]") {
+TEST_CASE("M-Bus unwrapping passes nothing of damaged or incomplete APDUs", "[dlms][mbus]") {
   const std::string wire = testing::ReadCorpusFile(std::string(kAustria) + ".bin");
-  std::string payload, err;
+  const auto unwrap = [](std::string_view bytes, MbusStats* stats) {
+    MbusUnwrapper u;
+    std::string out;
+    u.Feed(bytes, &out);
+    *stats = u.stats();
+    return out;
+  };
+  MbusStats st;
   std::string bad = wire;
-  bad[20] ^= 1;  // checksum no longer matches
-  CHECK_FALSE(UnwrapMbusLongFrames(bad, &payload, &err));
-  CHECK_FALSE(err.empty());
-  CHECK_FALSE(UnwrapMbusLongFrames(wire.substr(0, 256), &payload, &err));  // last segment missing
-  CHECK_FALSE(UnwrapMbusLongFrames(wire.substr(0, 200), &payload, &err));
-  CHECK_FALSE(UnwrapMbusLongFrames("hello world", &payload, &err));
+  bad[20] ^= 1;  // the first frame's checksum no longer matches
+  CHECK(unwrap(bad, &st).empty());
+  CHECK(st.bad_frames == 1);
+  CHECK(st.frames == 1);  // the second frame, alone: its APDU's start is missing
   bad = wire;
   bad[255] = 0x17;  // stop byte of the first frame
-  CHECK_FALSE(UnwrapMbusLongFrames(bad, &payload, &err));
+  CHECK(unwrap(bad, &st).empty());
+  CHECK(st.bad_frames == 1);
+  CHECK(unwrap(wire.substr(0, 256), &st).empty());  // last segment missing
+  CHECK(st.frames == 1);
+  CHECK(unwrap(wire.substr(0, 200), &st).empty());
+  CHECK(unwrap(wire.substr(256), &st).empty());  // first segment missing
+  CHECK(st.frames == 1);
+  CHECK(st.apdus == 0);
+  CHECK(unwrap("hello world", &st).empty());
+  CHECK(st.skipped_bytes == 11);
+  // The first segment twice: the first copy lost its end, the second one completes.
+  std::string twice = wire.substr(0, 256) + wire;
+  CHECK(unwrap(twice, &st).size() == (0xFA - 5) + (0x14 - 5));
+  CHECK(st.lost_apdus == 1);
+  CHECK(st.apdus == 1);
+}
+
+TEST_CASE("M-Bus unwrapping gives the same APDUs for every chunking, through noise",
+          "[dlms][mbus]") {
+  const std::string wire = testing::ReadCorpusFile(std::string(kAustria) + ".bin");
+  // An ACK, a short frame, a false start, a non-DLMS long frame (CI 0x72)
+  // and junk between three copies of the meter's push.
+  const std::string foreign = "\x68\x05\x05\x68\x08\x01\x72\x00\x00\x7B\x16"s;
+  const std::string noise = "\xE5\x10\x5B\xFE\x59\x16\x68\x68\x68\x01\x68"s + foreign + "junk";
+  const std::string stream = noise + wire + noise + wire + "\x68\xFA\xFA\x68" + wire;
+  MbusUnwrapper whole;
+  std::string expected;
+  whole.Feed(stream, &expected);
+  REQUIRE(whole.stats().apdus == 3);
+  CHECK(whole.stats().foreign_frames == 2);
+  CHECK(whole.stats().lost_apdus == 0);
+  const std::string one = expected.substr(0, expected.size() / 3);
+  CHECK(expected == one + one + one);
+
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    MbusUnwrapper u;
+    std::string out;
+    u.Feed(std::string_view(stream).substr(0, cut), &out);
+    u.Feed(std::string_view(stream).substr(cut), &out);
+    REQUIRE(out == expected);
+    REQUIRE(u.stats().skipped_bytes == whole.stats().skipped_bytes);
+    REQUIRE(u.stats().bad_frames == whole.stats().bad_frames);
+  }
+  MbusUnwrapper bytewise;
+  std::string out;
+  for (char c : stream) bytewise.Feed(std::string_view(&c, 1), &out);
+  CHECK(out == expected);
+}
+
+TEST_CASE("MbusWrap segments an APDU that the unwrapper reassembles", "[dlms][mbus]") {
+  for (size_t size : {size_t{1}, size_t{100}, size_t{245}, size_t{246}, size_t{490}, size_t{3920}}) {
+    std::string apdu(size, 0);
+    for (size_t i = 0; i < size; ++i) apdu[i] = static_cast<char>(i * 7 + 3);
+    const std::string wire = MbusWrap(apdu);
+    REQUIRE_FALSE(wire.empty());
+    MbusUnwrapper u(4096);
+    std::string out;
+    u.Feed(wire, &out);
+    CHECK(out == apdu);
+    CHECK(u.stats().frames == (size + 244) / 245);
+  }
+  CHECK(MbusWrap(std::string(3921, 'x')).empty());  // 17 segments
+  MbusUnwrapper small(1000);  // an APDU over the bound is dropped, not grown
+  std::string out;
+  small.Feed(MbusWrap(std::string(1200, 'x')), &out);
+  CHECK(out.empty());
+  CHECK(small.stats().lost_apdus == 1);
+  small.Feed(MbusWrap("ok"), &out);
+  CHECK(out == "ok");
+}
+
+TEST_CASE("an Austrian DLMS data-notification becomes DSMR text with its values",
+          "[dlms][cosem]") {
+  const std::string apdu =
+      HexLineToBytes(testing::ReadCorpusFile(std::string(kAustria) + ".expected.txt"));
+  std::string text, err;
+  REQUIRE(DlmsNotificationToDsmr(apdu, "KFMgP\0\0\t"s, &text, &err));
+  const std::string body =
+      "/KFM5\\DLMS\r\n\r\n"
+      "0-0:1.0.0(210927094715S)\r\n"
+      "0-0:96.1.0(181220000009)\r\n"
+      "1-0:1.8.0(12937*Wh)\r\n"
+      "1-0:2.8.0(0*Wh)\r\n"
+      "1-0:1.7.0(0*W)\r\n"
+      "1-0:2.7.0(0*W)\r\n"
+      "1-0:32.7.0(233.7*V)\r\n"
+      "1-0:52.7.0(0.0*V)\r\n"
+      "1-0:72.7.0(0.0*V)\r\n"
+      "1-0:31.7.0(0.00*A)\r\n"
+      "1-0:51.7.0(0.00*A)\r\n"
+      "1-0:71.7.0(0.00*A)\r\n"
+      "1-0:13.7.0(1.000)\r\n"
+      "!";
+  REQUIRE(text.substr(0, body.size()) == body);
+  char crc[8];
+  std::snprintf(crc, sizeof crc, "%04X\r\n", Crc16(body));
+  CHECK(text.substr(body.size()) == crc);
+
+  Reading r;
+  REQUIRE(ParseTelegram(text, &r));
+  REQUIRE(r.Find(Obis{1, 0, 1, 8, 0}));
+  CHECK(r.Find(Obis{1, 0, 1, 8, 0})->number == 12937);
+  CHECK(r.Find(Obis{1, 0, 1, 8, 0})->unit == "Wh");
+  CHECK(r.Find(Obis{1, 0, 32, 7, 0})->number == Approx(233.7));
+  REQUIRE(r.Find(Obis{0, 0, 1, 0, 0}));
+  // 09:47:15 CEST on 27 Sep 2021 = 07:47:15 UTC.
+  CHECK(r.Find(Obis{0, 0, 1, 0, 0})->timestamp.unix_seconds == 1632728835);
+
+  // Every truncation fails with an error, never partial text.
+  for (size_t n = 0; n < apdu.size(); ++n) {
+    std::string t, e;
+    REQUIRE_FALSE(DlmsNotificationToDsmr(apdu.substr(0, n), "KFM", &t, &e));
+    REQUIRE(t.empty());
+    REQUIRE_FALSE(e.empty());
+  }
+  std::string t, e;
+  CHECK_FALSE(DlmsNotificationToDsmr("/ISk5 not DLMS", "", &t, &e));
+  CHECK(e == "not a DLMS data-notification");
+  // Without a system title the manufacturer is unknown.
+  REQUIRE(DlmsNotificationToDsmr(apdu, "", &t, &e));
+  CHECK(t.rfind("/XXX5\\DLMS\r\n", 0) == 0);
+}
+
+TEST_CASE("the framer turns an Austrian M-Bus push into a telegram; a wrong key is an error",
+          "[dlms][mbus][framer]") {
+  const std::string wire = testing::ReadCorpusFile(std::string(kAustria) + ".bin");
+  const CorpusKeys keys = ReadKeys(std::string(kAustria) + ".key.txt");
+  MbusUnwrapper u;
+  std::string apdus;
+  u.Feed(wire + wire, &apdus);
+  for (bool right : {true, false}) {
+    FramerOptions options;
+    options.key = keys.key;
+    if (!right) (*options.key)[0] ^= 1;
+    Framer framer(options);
+    std::vector<std::string> texts;
+    std::vector<FrameStatus> statuses;
+    framer.Feed(apdus, [&](const Frame& f) {
+      statuses.push_back(f.status);
+      texts.emplace_back(f.plaintext);
+      if (f.status == FrameStatus::kTelegram) {
+        CHECK(f.encrypted);
+        CHECK(f.crc == CrcStatus::kValid);
+      }
+    });
+    REQUIRE(statuses.size() == 2);
+    if (right) {
+      CHECK(statuses[0] == FrameStatus::kTelegram);
+      CHECK(texts[0].rfind("/KFM5\\DLMS", 0) == 0);
+      CHECK(texts[0] == texts[1]);
+    } else {
+      CHECK(statuses[0] == FrameStatus::kDecryptError);
+      CHECK(framer.stats().decrypt_errors == 2);
+    }
+  }
 }
 
 TEST_CASE("wrong key, wrong AK, truncation and bit flips fail with an error", "[dlms]") {
