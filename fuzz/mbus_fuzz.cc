@@ -12,6 +12,7 @@
 
 #include "gateway/core/cosem.h"
 #include "gateway/core/crc16.h"
+#include "fuzz/chunked_feed.h"
 #include "gateway/core/framer.h"
 #include "gateway/core/mbus.h"
 
@@ -31,13 +32,7 @@ bool Same(const p1::MbusStats& a, const p1::MbusStats& b) {
 Result Unwrap(std::string_view data, uint32_t seed) {
   p1::MbusUnwrapper u(4096);
   Result r;
-  size_t at = 0;
-  while (at < data.size()) {
-    seed = seed * 1103515245u + 12345u;
-    const size_t n = std::min<size_t>(1 + (seed >> 16) % 300, data.size() - at);
-    u.Feed(data.substr(at, n), &r.out);
-    at += n;
-  }
+  r.out = FeedInChunks(u, data, seed);
   r.stats = u.stats();
   return r;
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz/chunked_feed.h"
 #include "gateway/core/framer.h"
 #include "gateway/core/rfxtrx.h"
 
@@ -19,13 +20,7 @@ struct Result {
 Result Unwrap(std::string_view data, uint32_t seed) {
   p1::RfxtrxUnwrapper u;
   Result r;
-  size_t at = 0;
-  while (at < data.size()) {
-    seed = seed * 1103515245u + 12345u;
-    const size_t n = std::min<size_t>(1 + (seed >> 16) % 300, data.size() - at);
-    u.Feed(data.substr(at, n), &r.out);
-    at += n;
-  }
+  r.out = FeedInChunks(u, data, seed);
   r.stats = u.stats();
   return r;
 }

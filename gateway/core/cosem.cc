@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "gateway/core/crc16.h"
@@ -237,10 +238,10 @@ std::string Scaled(int64_t value, int scaler) {
   if (scaler > 9 || scaler < -9) scaler = 0;
   char buf[48];
   if (scaler >= 0) {
-    int64_t m = 1;
-    for (int i = 0; i < scaler; ++i) m *= 10;
-    std::snprintf(buf, sizeof buf, "%" PRId64, value * m);  // |value| < 2^63 / 10^9 holds for
-    return buf;                                              // every register a meter sends
+    // Zeros appended, not a multiplication: a long64 times 10^9 overflows.
+    std::string out = std::to_string(value);
+    if (value != 0) out.append(static_cast<size_t>(scaler), '0');
+    return out;
   }
   uint64_t div = 1;
   for (int i = 0; i < -scaler; ++i) div *= 10;

@@ -94,8 +94,9 @@ void MbusUnwrapper::Complete(std::string* out) {
   const auto* data = reinterpret_cast<const char*>(frame_.data()) + 4 + kSegmentHeader;
   const size_t size = l - kSegmentHeader;
   if (apdu_.size() + size > max_apdu_) {
-    next_segment_ = 0;  // counted as lost by DropApdu
-    DropApdu();
+    ++stats_.lost_apdus;
+    apdu_.clear();
+    next_segment_ = -1;
     return;
   }
   apdu_.append(data, size);
