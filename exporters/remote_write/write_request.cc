@@ -34,17 +34,31 @@ void AppendBytesField(std::string* out, int field, std::string_view bytes) {
   out->append(bytes);
 }
 
-// Sample { double value = 1; int64 timestamp = 2; }. A negative int64 is a
-// ten-byte varint (two's complement), as protobuf writes it.
-size_t SampleSize(int64_t ts) { return 1 + 8 + 1 + VarintSize(static_cast<uint64_t>(ts)); }
+// Sample { double value = 1; int64 timestamp = 2; }. As protobuf 3 writes
+// it: a field holding its default (+0.0, 0) is left out, and a negative
+// int64 is a ten-byte varint (two's complement). So the bytes are exactly
+// libprotobuf's (the test compares them), and zero readings cost 2 bytes.
+bool IsDefault(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  return bits == 0;  // +0.0 only: -0.0 is written
+}
+
+size_t SampleSize(int64_t ts, double value) {
+  return (IsDefault(value) ? 0 : 1 + 8) + (ts == 0 ? 0 : 1 + VarintSize(static_cast<uint64_t>(ts)));
+}
 
 void AppendSample(std::string* out, int64_t ts, double value) {
-  out->push_back(Tag(1, 1));
-  char bytes[8];
-  std::memcpy(bytes, &value, 8);  // little-endian IEEE 754 on every target we build for
-  out->append(bytes, 8);
-  out->push_back(Tag(2, 0));
-  AppendVarint(out, static_cast<uint64_t>(ts));
+  if (!IsDefault(value)) {
+    out->push_back(Tag(1, 1));
+    char bytes[8];
+    std::memcpy(bytes, &value, 8);  // little-endian IEEE 754 on every target we build for
+    out->append(bytes, 8);
+  }
+  if (ts != 0) {
+    out->push_back(Tag(2, 0));
+    AppendVarint(out, static_cast<uint64_t>(ts));
+  }
 }
 
 }  // namespace
@@ -54,6 +68,7 @@ std::string EncodeLabels(std::vector<std::pair<std::string, std::string>> labels
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string out;
   for (const auto& [name, value] : labels) {
+    if (value.empty()) continue;  // in Prometheus an empty label is no label
     out.push_back(Tag(1, 2));
     AppendVarint(&out, 2 + VarintSize(name.size()) + name.size() + VarintSize(value.size()) +
                            value.size());
@@ -70,7 +85,7 @@ std::string EncodeWriteRequest(const std::vector<EncodedSeries>& series) {
   for (const EncodedSeries& s : series) {
     size_t n = s.labels.size();
     for (const auto& [ts, v] : s.samples) {
-      const size_t sample = SampleSize(ts);
+      const size_t sample = SampleSize(ts, v);
       n += 1 + VarintSize(sample) + sample;
     }
     sizes.push_back(n);
@@ -84,7 +99,7 @@ std::string EncodeWriteRequest(const std::vector<EncodedSeries>& series) {
     out.append(series[i].labels);
     for (const auto& [ts, v] : series[i].samples) {
       out.push_back(Tag(2, 2));
-      AppendVarint(&out, SampleSize(ts));
+      AppendVarint(&out, SampleSize(ts, v));
       AppendSample(&out, ts, v);
     }
   }
@@ -98,7 +113,9 @@ std::string SnappyCompress(std::string_view in) {
 }
 
 bool SnappyUncompress(std::string_view in, std::string* out) {
-  return snappy::Uncompress(in.data(), in.size(), out);
+  // Checked first: Uncompress allocates the length the header claims.
+  return snappy::IsValidCompressedBuffer(in.data(), in.size()) &&
+         snappy::Uncompress(in.data(), in.size(), out);
 }
 
 }  // namespace p1

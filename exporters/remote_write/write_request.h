@@ -18,6 +18,7 @@ namespace p1 {
 // A series' labels, sorted by name (byte order, as the remote-write spec
 // requires; __name__ comes first unless a label name starts with an
 // upper-case letter), encoded once as TimeSeries' repeated Label fields.
+// Labels with an empty value are left out (Prometheus: the same as absent).
 std::string EncodeLabels(std::vector<std::pair<std::string, std::string>> labels);
 
 // One TimeSeries: its encoded labels and its samples, oldest first.
