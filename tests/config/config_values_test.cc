@@ -334,7 +334,7 @@ TEST_CASE("the example's commented [mdns] block is valid when uncommented") {
 TEST_CASE("the example's commented [[remote_write]] block is valid when uncommented") {
   int uncommented = 0;
   const std::string text = UncommentedExample("# [[remote_write]]", "", &uncommented);
-  CHECK(uncommented == 14);
+  CHECK(uncommented == 13);
   const GatewayConfig c = Parse(text);
   REQUIRE(c.remote_write.size() == 1);
   const RemoteWriteConfig& r = c.remote_write[0];
