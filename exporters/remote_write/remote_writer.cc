@@ -181,6 +181,7 @@ void RemoteWriter::OnTransferDone(CURL* easy, CURLcode result) {
                    failures_in_row_);
     }
     failures_in_row_ = 0;
+    rejects_in_row_ = 0;
     sent_ += batch_.samples;
     last_success_ms_ = WallClockMs();
     backoff_.Reset();
@@ -189,8 +190,15 @@ void RemoteWriter::OnTransferDone(CURL* easy, CURLcode result) {
     return;
   }
   if (outcome == SendOutcome::kDrop) {
-    spdlog::warn("remote_write {}: HTTP {} dropped {} samples: {}", config_.name, status,
-                 batch_.samples, answer_);
+    // Once per run of refusals: a target refusing everything must not
+    // flood the log every interval (the counter tells how many).
+    if (rejects_in_row_++ == 0) {
+      spdlog::warn("remote_write {}: HTTP {} dropped {} samples: {}", config_.name, status,
+                   batch_.samples, answer_);
+    } else {
+      spdlog::debug("remote_write {}: HTTP {} dropped {} samples: {}", config_.name, status,
+                    batch_.samples, answer_);
+    }
     rejected_ += batch_.samples;
     batch_ = Batch{};
     MaybeSend();

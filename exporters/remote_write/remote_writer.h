@@ -91,7 +91,8 @@ class RemoteWriter : public CurlMulti::Handler {
   uint64_t sent_ = 0;
   uint64_t failed_ = 0;
   uint64_t rejected_ = 0;
-  uint64_t failures_in_row_ = 0;
+  uint64_t failures_in_row_ = 0;  // retryable failures since the last success
+  uint64_t rejects_in_row_ = 0;   // dropped requests since the last success
   int64_t last_success_ms_ = 0;
 };
 
