@@ -593,6 +593,11 @@ const Hub* App::hub(const std::string& name) const {
   return it == meters_.end() ? nullptr : it->second.hub.get();
 }
 
+const RemoteWriter* App::remote_writer(const std::string& name) const {
+  auto it = remote_writers_.find(name);
+  return it == remote_writers_.end() ? nullptr : it->second.get();
+}
+
 std::string App::StatusLine() const {
   const int64_t now = WallClockMs();
   size_t up = 0;

@@ -54,6 +54,7 @@ class App : public MeterObserver {
   uint16_t metrics_port() const;
   const Meter* meter(const std::string& name) const;
   const Hub* hub(const std::string& name) const;
+  const RemoteWriter* remote_writer(const std::string& name) const;  // null: no such target
   std::string RenderMetrics() const;  // for tests
   // systemd's STATUS= line: "3 meters, 2 up, 14 clients", and the last
   // reload's error while it is the latest reload.
