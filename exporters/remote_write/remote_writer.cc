@@ -1,5 +1,6 @@
 #include "exporters/remote_write/remote_writer.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@ namespace {
 
 constexpr int64_t kMaxRetryAfterMs = 300'000;  // a Retry-After beyond 5 min is not waited out
 constexpr size_t kAnswerLogBytes = 256;
+constexpr size_t kTrimAfterSamples = 5000;  // ~100 meters' families
+constexpr int64_t kTrimEveryMs = 60'000;
 
 bool ReadFirstLine(const std::string& path, std::string* line, std::string* err) {
   std::ifstream in(path);
@@ -112,7 +115,14 @@ void RemoteWriter::OnInterval(uv_timer_t* handle) {
 
 void RemoteWriter::Push() {
   const int64_t now = WallClockMs();
-  queue_.Add(source_(now), now);
+  // As after a scrape (PrometheusExporter::Render): a fleet's families are
+  // ~10^4 small blocks, freed just now, whose pages glibc keeps unless told.
+  // At most every kTrimEveryMs: the heap walk costs more than it returns
+  // when pushes come every second (500 meters: +4 % of a core for -6 MB).
+  if (queue_.Add(source_(now), now) > kTrimAfterSamples && now - last_trim_ms_ >= kTrimEveryMs) {
+    malloc_trim(0);
+    last_trim_ms_ = now;
+  }
   flushing_ = true;
   MaybeSend();
 }

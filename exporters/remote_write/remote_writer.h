@@ -94,6 +94,7 @@ class RemoteWriter : public CurlMulti::Handler {
   uint64_t failures_in_row_ = 0;  // retryable failures since the last success
   uint64_t rejects_in_row_ = 0;   // dropped requests since the last success
   int64_t last_success_ms_ = 0;
+  int64_t last_trim_ms_ = 0;  // malloc_trim after a large collection
 };
 
 }  // namespace p1

@@ -17,8 +17,8 @@ std::shared_ptr<SampleQueue::Series> SampleQueue::Intern(
   auto it = series_.find(key);
   if (it != series_.end()) return it->second;
   auto s = std::make_shared<Series>();
-  s->labels = key;
-  series_.emplace(std::move(key), s);
+  s->labels = std::move(key);
+  series_.emplace(s->labels, s);
   return s;
 }
 

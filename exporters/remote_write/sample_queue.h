@@ -67,7 +67,8 @@ class SampleQueue {
   size_t capacity_;
   std::map<std::string, std::string> external_;
   std::deque<Sample> samples_;
-  std::unordered_map<std::string, std::shared_ptr<Series>> series_;
+  // Keyed by a view of the Series' own encoding (one copy of the labels).
+  std::unordered_map<std::string_view, std::shared_ptr<Series>> series_;
   size_t sweep_at_ = 1024;  // series_ size that triggers the next Sweep
   uint64_t dropped_ = 0;
 };
