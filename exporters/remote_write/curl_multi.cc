@@ -47,6 +47,9 @@ int CurlMulti::OnSocket(CURL*, curl_socket_t fd, int what, void* userp, void* so
     return 0;
   }
   if (s == nullptr) {
+    // libuv allows one poll handle per descriptor: a stale one (a socket
+    // curl closed without REMOVE, its number reused) goes first.
+    self->sockets_.erase(fd);
     auto fresh = std::make_unique<Socket>();
     fresh->owner = self;
     fresh->fd = fd;

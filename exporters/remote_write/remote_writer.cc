@@ -166,7 +166,14 @@ size_t RemoteWriter::OnHeader(char* data, size_t size, size_t n, void* userp) {
     std::string lower(line.substr(0, kName.size()));
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower == kName) self->retry_after_ = std::string(line.substr(kName.size()));
+    if (lower == kName) {
+      std::string_view v = line.substr(kName.size());
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) {
+        v.remove_suffix(1);
+      }
+      self->retry_after_ = std::string(v);  // curl_getdate wants it bare
+    }
   }
   if (line.rfind("HTTP/", 0) == 0) self->retry_after_.clear();  // a new answer (after a 1xx)
   return size * n;
