@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Remote write end to end: one gateway, 20 pty meters labelled as 20
 households, pushing with [[remote_write]] into Debian's victoria-metrics and
-a Prometheus with --web.enable-remote-write-receiver (engines), or into
-scripted receivers answering 500 and 400 (answers).
-Usage: remote_write_e2e.py BINARY DATA_DIR engines|answers
+a Prometheus with --web.enable-remote-write-receiver (engines), into
+scripted receivers answering 500 and 400 (answers), or over TLS with a CA
+file, a wrong CA and tls_insecure_skip_verify (tls).
+Usage: remote_write_e2e.py BINARY DATA_DIR engines|answers|tls
 Exits 77 (ctest: skipped) when victoria-metrics or prometheus is missing."""
 import http.server
 import json
@@ -241,6 +242,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         srv = self.server
         with srv.lock:
             srv.bodies.append(body)
+            srv.heads.append(str(self.headers))
             status = srv.script.pop(0) if srv.script else srv.default
         self.send_response(status)
         self.send_header("Content-Length", "0")
@@ -252,7 +254,8 @@ class Scripted(http.server.BaseHTTPRequestHandler):
 
 def scripted(script, default):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    srv.script, srv.default, srv.bodies, srv.lock = list(script), default, [], threading.Lock()
+    srv.script, srv.default, srv.lock = list(script), default, threading.Lock()
+    srv.bodies, srv.heads = [], []
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 
@@ -297,10 +300,63 @@ def test_answers(tmp):
         reject.shutdown()
 
 
+def self_signed(tmp, name):
+    """A certificate for 127.0.0.1 and its key (openssl), as file paths."""
+    cert, key = os.path.join(tmp, name + ".crt"), os.path.join(tmp, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def test_tls(tmp):
+    if not shutil.which("openssl"):
+        print("SKIP: openssl not installed")
+        sys.exit(77)
+    import ssl
+    cert, key = self_signed(tmp, "receiver")
+    other, _ = self_signed(tmp, "other")
+    srv = scripted([], 204)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    token = os.path.join(tmp, "user.password")
+    with open(token, "w") as f:
+        f.write("pw\n")
+    url = "https://127.0.0.1:%d/api/v1/write" % srv.server_port
+    auth = 'basic_auth_user = "u"\nbasic_auth_password_file = "%s"\n' % token
+    http_port = free_port()
+    cfg, meters = gateway_config(tmp, [
+        target(url, "ca", 'tls_ca_file = "%s"\n' % cert + auth),
+        target(url, "wrong_ca", 'tls_ca_file = "%s"\n' % other),
+        target(url, "insecure", "tls_insecure_skip_verify = true\n")], http_port)
+    feeder = Feeder([(m, telegram_of(i)) for i, m in enumerate(meters)])
+    gw = subprocess.Popen([BIN, "--config", cfg])
+    feeder.start()
+    try:
+        v = lambda name, t: metric_value(metrics(http_port), name, {"target": t})
+        wait_for(lambda: v("p1gateway_remote_write_samples_sent_total", "ca") > 0, "ca: delivered over TLS")
+        wait_for(lambda: v("p1gateway_remote_write_samples_sent_total", "insecure") > 0, "insecure: delivered")
+        wait_for(lambda: v("p1gateway_remote_write_samples_failed_total", "wrong_ca") > 0, "wrong_ca: refused")
+        if v("p1gateway_remote_write_samples_sent_total", "wrong_ca") != 0:
+            fail("a certificate from another CA was accepted")
+        with srv.lock:
+            heads = list(srv.heads)
+        if not any("Basic dTpwdw==" in h for h in heads):
+            fail("no request carried the basic auth from basic_auth_password_file")
+        print("TLS: delivered with tls_ca_file and with tls_insecure_skip_verify; another CA refused")
+    finally:
+        feeder.done.set()
+        if gw.poll() is None:
+            stop(gw)
+        srv.shutdown()
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"engines": lambda: test_engines(tmp),
-         "answers": lambda: test_answers(tmp)}[TEST]()
+         "answers": lambda: test_answers(tmp),
+         "tls": lambda: test_tls(tmp)}[TEST]()
     print("ok", TEST)
 
 
