@@ -123,10 +123,15 @@ class ConfigReader {
   bool ReadMeter(const toml::table& t, MeterConfig* m);
   bool ReadMqtt(const toml::table& t, MqttConfig* m);
   bool ReadMdns(const toml::table& t, MdnsConfig* m);
+  bool ReadRemoteWrites(const toml::table& root, std::vector<RemoteWriteConfig>* out);
+  bool ReadRemoteWrite(const toml::table& t, RemoteWriteConfig* r);
   bool ReadCors(const toml::table& t, std::vector<std::string>* out);
   bool ReadSource(const toml::table& t, MeterConfig* m);
   bool ReadSerialSettings(const toml::table& t, MeterConfig* m);
   bool ReadLabels(const toml::table& t, MeterConfig* m);
+  // A table of label = "value" (names valid and not reserved) into *out.
+  bool ReadLabelTable(const toml::table& t, std::string_view key,
+                      std::map<std::string, std::string>* out);
   bool ReadListener(const toml::table& t, ListenerConfig* l);
 
   std::string_view source_;
@@ -237,7 +242,7 @@ bool ConfigReader::GetKey(const toml::table& t, std::string_view key, std::optio
 
 bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   GatewayConfig config;
-  if (!CheckKeys(root, {"gateway", "http", "metrics", "mqtt", "mdns", "meters"},
+  if (!CheckKeys(root, {"gateway", "http", "metrics", "mqtt", "mdns", "remote_write", "meters"},
                  "at the top level")) {
     return false;
   }
@@ -294,6 +299,7 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   const toml::table* mdns = nullptr;
   if (!GetTable(root, "mdns", &mdns)) return false;
   if (mdns != nullptr && !ReadMdns(*mdns, &config.mdns)) return false;
+  if (!ReadRemoteWrites(root, &config.remote_write)) return false;
 
   if (!ReadMeters(root, &config)) return false;
   if (config.mqtt.dsmr_reader_topics && config.mqtt.dsmr_reader_meter.empty() &&
@@ -319,7 +325,9 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
 bool ConfigReader::ReadMeters(const toml::table& root, GatewayConfig* config) {
   const toml::node* meters = root.get("meters");
   if (meters == nullptr) {
-    if (config->metrics_enabled || config->mqtt.enabled) return true;
+    if (config->metrics_enabled || config->mqtt.enabled || !config->remote_write.empty()) {
+      return true;
+    }
     return Fail(root.source(), "no [[meters]] defined and HTTP disabled: nothing to serve");
   }
   if (!meters->is_array_of_tables()) {
@@ -646,6 +654,139 @@ bool ConfigReader::ReadMdns(const toml::table& t, MdnsConfig* m) {
   return true;
 }
 
+namespace {
+
+// "http[s]://host[:port][/path][?query]" with a host name, IPv4 or [IPv6];
+// no user:password@ (credentials belong in basic_auth_*, not in a URL that
+// is logged and becomes a label). `target`: the URL without its query.
+bool CheckRemoteWriteUrl(const std::string& url, std::string* target, std::string* why) {
+  std::string_view rest = url;
+  bool tls = false;
+  if (rest.rfind("http://", 0) == 0) {
+    rest.remove_prefix(7);
+  } else if (rest.rfind("https://", 0) == 0) {
+    rest.remove_prefix(8);
+    tls = true;
+  } else {
+    *why = ": use http://host[:port]/path or https://...";
+    return false;
+  }
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
+      *why = ": no spaces or control characters in a URL";
+      return false;
+    }
+  }
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) {
+    *why = ": no user:password@ in the URL (use basic_auth_user and basic_auth_password_file)";
+    return false;
+  }
+  if (url.find('#') != std::string::npos) {
+    *why = ": no #fragment in a URL";
+    return false;
+  }
+  const bool has_port = !authority.empty() && authority.front() == '['
+                            ? authority.find("]:") != std::string_view::npos
+                            : authority.find(':') != std::string_view::npos;
+  SocketAddress a;
+  std::string inner = std::string(authority) + (has_port ? "" : tls ? ":443" : ":80");
+  std::string detail;
+  if (authority.empty() || authority.front() == ':' ||
+      !ParseSocketAddress(inner, false, &a, &detail)) {
+    *why = ": bad host in '" + url + "'";
+    return false;
+  }
+  *target = url.substr(0, url.find('?'));
+  return true;
+}
+
+}  // namespace
+
+bool ConfigReader::ReadRemoteWrites(const toml::table& root,
+                                    std::vector<RemoteWriteConfig>* out) {
+  const toml::node* n = root.get("remote_write");
+  if (n == nullptr) return true;
+  if (!n->is_array_of_tables()) {
+    return Fail(n->source(), "'remote_write' must be an array of tables ([[remote_write]])");
+  }
+  std::map<std::string, Position> names;
+  for (const toml::node& entry : *n->as_array()) {
+    RemoteWriteConfig r;
+    if (!ReadRemoteWrite(*entry.as_table(), &r)) return false;
+    const toml::node* at = entry.as_table()->get("name");
+    if (at == nullptr) at = entry.as_table()->get("url");
+    auto [it, inserted] = names.emplace(r.name, PosOf(at->source()));
+    if (!inserted) {
+      return Fail(at->source(), "two [[remote_write]] targets named '" + r.name + "' (first at " +
+                                    it->second.Describe() + "); set 'name' to tell them apart");
+    }
+    out->push_back(std::move(r));
+  }
+  return true;
+}
+
+bool ConfigReader::ReadRemoteWrite(const toml::table& t, RemoteWriteConfig* r) {
+  if (!CheckKeys(t,
+                 {"url", "name", "interval", "on_telegram", "external_labels", "basic_auth_user",
+                  "basic_auth_password_file", "bearer_token_file", "tls_ca_file",
+                  "tls_insecure_skip_verify", "timeout", "queue_samples", "max_samples_per_send"},
+                 "in [[remote_write]]")) {
+    return false;
+  }
+  if (t.get("url") == nullptr) {
+    return Fail(t.source(), "[[remote_write]] needs 'url' (e.g. \"http://host:8428/api/v1/write\")");
+  }
+  std::string target;
+  if (!GetParsed(t, "url",
+                 [&](const std::string& text, std::string* why) {
+                   r->url = text;
+                   return CheckRemoteWriteUrl(text, &target, why);
+                 }) ||
+      !GetString(t, "name", &r->name) || !GetDuration(t, "interval", false, &r->interval) ||
+      !GetBool(t, "on_telegram", &r->on_telegram) ||
+      !GetString(t, "basic_auth_user", &r->basic_auth_user) ||
+      !GetString(t, "basic_auth_password_file", &r->basic_auth_password_file) ||
+      !GetString(t, "bearer_token_file", &r->bearer_token_file) ||
+      !GetString(t, "tls_ca_file", &r->tls_ca_file) ||
+      !GetBool(t, "tls_insecure_skip_verify", &r->tls_insecure_skip_verify) ||
+      !GetDuration(t, "timeout", false, &r->timeout) ||
+      !GetInt(t, "queue_samples", 100, 100'000'000, &r->queue_samples) ||
+      !GetInt(t, "max_samples_per_send", 1, 100'000, &r->max_samples_per_send)) {
+    return false;
+  }
+  if (const toml::node* n = t.get("name")) {
+    if (r->name.empty() || r->name.size() > 128 || !IsServiceNameText(r->name)) {
+      return Fail(n->source(), "'name' must be 1..128 bytes of UTF-8 without control characters");
+    }
+  } else {
+    r->name = target;
+  }
+  if (r->queue_samples < r->max_samples_per_send) {
+    return Fail(t.get("queue_samples")->source(),
+                "queue_samples " + std::to_string(r->queue_samples) +
+                    " is smaller than max_samples_per_send " +
+                    std::to_string(r->max_samples_per_send));
+  }
+  if (!r->basic_auth_user.empty() != !r->basic_auth_password_file.empty()) {
+    const char* given = r->basic_auth_user.empty() ? "basic_auth_password_file" : "basic_auth_user";
+    return Fail(t.get(given)->source(),
+                "'basic_auth_user' and 'basic_auth_password_file' go together");
+  }
+  if (!r->bearer_token_file.empty() && !r->basic_auth_user.empty()) {
+    return Fail(t.get("bearer_token_file")->source(),
+                "use either basic auth or 'bearer_token_file', not both");
+  }
+  if (r->url.rfind("https://", 0) != 0) {
+    for (const char* key : {"tls_ca_file", "tls_insecure_skip_verify"}) {
+      if (const toml::node* n = t.get(key)) {
+        return Fail(n->source(), "'" + std::string(key) + "' needs an https:// url");
+      }
+    }
+  }
+  return ReadLabelTable(t, "external_labels", &r->external_labels);
+}
+
 bool ConfigReader::ReadSource(const toml::table& t, MeterConfig* m) {
   const toml::node* first = nullptr;
   std::string_view first_key;
@@ -727,8 +868,13 @@ bool ConfigReader::ReadSerialSettings(const toml::table& t, MeterConfig* m) {
 }
 
 bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
+  return ReadLabelTable(t, "labels", &m->labels);
+}
+
+bool ConfigReader::ReadLabelTable(const toml::table& t, std::string_view key_name,
+                                  std::map<std::string, std::string>* out) {
   const toml::table* labels = nullptr;
-  if (!GetTable(t, "labels", &labels)) return false;
+  if (!GetTable(t, key_name, &labels)) return false;
   if (labels == nullptr) return true;
   for (const auto& [key, value] : *labels) {
     std::string name(key.str());
@@ -741,7 +887,7 @@ bool ConfigReader::ReadLabels(const toml::table& t, MeterConfig* m) {
       return Fail(key.source(), "label '" + name + "' is reserved for the gateway's own labels");
     }
     if (!value.is_string()) return Fail(value.source(), "label '" + name + "' must be a string");
-    m->labels[name] = value.as_string()->get();
+    (*out)[name] = value.as_string()->get();
   }
   return true;
 }

@@ -179,6 +179,26 @@ struct MdnsConfig {
   bool operator==(const MdnsConfig&) const = default;
 };
 
+// [[remote_write]]: one Prometheus remote-write 1.0 target. The gateway
+// pushes the series /metrics shows, every `interval` and, with on_telegram,
+// a meter's series at each of its telegrams.
+struct RemoteWriteConfig {
+  std::string url;   // http:// or https://, no user:password@ (use basic_auth_*)
+  std::string name;  // the `target` label of the p1gateway_remote_write_* series; default: url without query
+  Millis interval{15000};
+  bool on_telegram = false;
+  std::map<std::string, std::string> external_labels;  // added to every series that lacks the label
+  std::string basic_auth_user;
+  std::string basic_auth_password_file;  // first line; read at start and reload
+  std::string bearer_token_file;         // first line; read at start and reload
+  std::string tls_ca_file;               // https: CA file (default: the system store)
+  bool tls_insecure_skip_verify = false;
+  Millis timeout{30000};               // one request, connect included
+  size_t queue_samples = 100000;       // pending samples kept; beyond, the oldest are dropped
+  size_t max_samples_per_send = 2000;  // samples per request
+  bool operator==(const RemoteWriteConfig&) const = default;
+};
+
 struct GatewayConfig {
   std::string log_level = "info";
   // [http] listen (older name: [metrics] listen): /metrics, /api, the page.
@@ -188,6 +208,7 @@ struct GatewayConfig {
   std::vector<std::string> cors;
   MqttConfig mqtt;
   MdnsConfig mdns;
+  std::vector<RemoteWriteConfig> remote_write;
   std::vector<MeterConfig> meters;
   bool operator==(const GatewayConfig&) const = default;
 };

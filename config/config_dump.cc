@@ -18,6 +18,20 @@ std::string FormatRate(double hz) {
   return s;
 }
 
+// key = { a = "1", b = "2" }, nothing when empty.
+void DumpLabels(const char* key, const std::map<std::string, std::string>& labels,
+                std::string* out) {
+  if (labels.empty()) return;
+  std::string& o = *out;
+  o += std::string(key) + " = {";
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    o += (first ? " " : ", ") + k + " = " + TomlQuote(v);
+    first = false;
+  }
+  o += " }\n";
+}
+
 void DumpListener(const ListenerConfig& l, std::string* out) {
   std::string& o = *out;
   o += "\n  [[meters.listeners]]\n";
@@ -48,15 +62,7 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
   std::string& o = *out;
   o += "\n[[meters]]\n";
   o += "name = " + TomlQuote(m.name) + "\n";
-  if (!m.labels.empty()) {
-    o += "labels = {";
-    bool first = true;
-    for (const auto& [k, v] : m.labels) {
-      o += (first ? " " : ", ") + k + " = " + TomlQuote(v);
-      first = false;
-    }
-    o += " }\n";
-  }
+  DumpLabels("labels", m.labels, out);
   switch (m.source) {
     case SourceKind::kSerial:
       o += "serial = " + TomlQuote(m.serial) + "\n";
@@ -132,6 +138,29 @@ void DumpMqtt(const MqttConfig& m, std::string* out) {
   o += "raw_telegram = " + std::string(Bool(m.raw_telegram)) + "\n";
 }
 
+void DumpRemoteWrite(const RemoteWriteConfig& r, std::string* out) {
+  std::string& o = *out;
+  o += "\n[[remote_write]]\n";
+  o += "url = " + TomlQuote(r.url) + "\n";
+  o += "name = " + TomlQuote(r.name) + "\n";
+  o += "interval = " + TomlQuote(FormatDuration(r.interval)) + "\n";
+  o += "on_telegram = " + std::string(Bool(r.on_telegram)) + "\n";
+  DumpLabels("external_labels", r.external_labels, out);
+  // Paths only: the secrets stay in their files.
+  if (!r.basic_auth_user.empty()) {
+    o += "basic_auth_user = " + TomlQuote(r.basic_auth_user) + "\n";
+    o += "basic_auth_password_file = " + TomlQuote(r.basic_auth_password_file) + "\n";
+  }
+  if (!r.bearer_token_file.empty()) {
+    o += "bearer_token_file = " + TomlQuote(r.bearer_token_file) + "\n";
+  }
+  if (!r.tls_ca_file.empty()) o += "tls_ca_file = " + TomlQuote(r.tls_ca_file) + "\n";
+  if (r.tls_insecure_skip_verify) o += "tls_insecure_skip_verify = true\n";
+  o += "timeout = " + TomlQuote(FormatDuration(r.timeout)) + "\n";
+  o += "queue_samples = " + std::to_string(r.queue_samples) + "\n";
+  o += "max_samples_per_send = " + std::to_string(r.max_samples_per_send) + "\n";
+}
+
 }  // namespace
 
 bool ListenerConfig::operator==(const ListenerConfig&) const = default;
@@ -160,6 +189,7 @@ std::string DumpConfig(const GatewayConfig& config) {
       o += "]\n";
     }
   }
+  for (const RemoteWriteConfig& r : config.remote_write) DumpRemoteWrite(r, &o);
   for (const MeterConfig& m : config.meters) DumpMeter(m, &o);
   return o;
 }

@@ -25,17 +25,24 @@ class PrometheusExporter {
   // The MQTT publisher's figures now, or nullopt when MQTT is off.
   using MqttSource = std::function<std::optional<MqttMetrics>()>;
 
-  PrometheusExporter(std::string version, SnapshotSource source, MqttSource mqtt = nullptr);
+  // Every remote-write target's figures now (none: empty or null).
+  using RemoteWriteSource = std::function<std::vector<RemoteWriteMetrics>()>;
+
+  PrometheusExporter(std::string version, SnapshotSource source, MqttSource mqtt = nullptr,
+                     RemoteWriteSource remote_write = nullptr);
 
   // Adds the handler for "/metrics"; *server must not outlive this.
   void Register(HttpServer* server) const;
   // The exposition text at `now_unix_ms` (for tests and promtool).
   std::string Render(int64_t now_unix_ms) const;
+  // The families a scrape shows at `now_unix_ms` (what remote write pushes).
+  std::vector<prometheus::MetricFamily> Collect(int64_t now_unix_ms) const;
 
  private:
   const std::string version_;
   SnapshotSource source_;
   MqttSource mqtt_;
+  RemoteWriteSource remote_write_;
 };
 
 }  // namespace p1

@@ -106,6 +106,20 @@ constexpr FamilySpec kSpecs[] = {
     {"p1gateway_mqtt_queued", kG,
      "MQTT messages waiting to be sent, at most one per topic (a newer message replaces an unsent "
      "one)."},
+    {"p1gateway_remote_write_samples_sent_total", kC,
+     "Samples a remote-write target accepted (2xx)."},
+    {"p1gateway_remote_write_samples_failed_total", kC,
+     "Samples in remote-write requests that failed with a retryable error (5xx, 429, network, "
+     "timeout); they are sent again, so a sample can count more than once."},
+    {"p1gateway_remote_write_samples_dropped_total", kC,
+     "Samples given up, by reason: queue_full (the oldest went to make room), rejected (the "
+     "target answered a 4xx other than 429)."},
+    {"p1gateway_remote_write_pending_samples", kG,
+     "Samples waiting for a remote-write target: queued plus the request being sent."},
+    {"p1gateway_remote_write_last_success_timestamp_seconds", kG,
+     "When a remote-write target last accepted a request (Unix time)."},
+    {"p1gateway_remote_write_lag_seconds", kG,
+     "Age of the oldest sample not yet accepted by a remote-write target; 0 when none waits."},
     {"p1gateway_build_info", kG, "Build of the gateway, value 1."},
 };
 static_assert(std::size(kSpecs) == static_cast<size_t>(Fam::kCount), "one spec per Fam");

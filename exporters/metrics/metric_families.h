@@ -89,6 +89,13 @@ enum class Fam : int {
   kMqttReconnects,
   kMqttConnectFailures,
   kMqttQueued,
+  // Remote-write targets ([[remote_write]]), labelled target.
+  kRemoteWriteSent,
+  kRemoteWriteFailed,
+  kRemoteWriteDropped,
+  kRemoteWritePending,
+  kRemoteWriteLastSuccess,
+  kRemoteWriteLag,
   kBuildInfo,
   kCount,
 };

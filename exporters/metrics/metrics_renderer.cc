@@ -74,24 +74,44 @@ Labels BaseLabels(const MeterSnapshot& meter) {
   return base;
 }
 
-std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnapshotPtr>& meters,
-                                                     int64_t now_unix_ms,
-                                                     std::string_view version,
-                                                     const MqttMetrics* mqtt) {
-  FamilySet set(meters.size());
+namespace {
+
+void AddMeters(const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms, FamilySet* set) {
   for (const MeterSnapshotPtr& m : meters) {
     if (m == nullptr) continue;
     Labels base = BaseLabels(*m);
     const Telegram* t = m->latest.get();
     const bool up = m->Up(now_unix_ms);
-    set.Add(Fam::kMeterUp, base, {}, up ? 1 : 0);
+    set->Add(Fam::kMeterUp, base, {}, up ? 1 : 0);
     if (t != nullptr) {
-      set.Add(Fam::kLastTelegramTimestamp, base, {},
-              static_cast<double>(t->received_unix_ms) / 1000.0);
-      AppendReadingMetrics(t->reading, base, &set);
+      set->Add(Fam::kLastTelegramTimestamp, base, {},
+               static_cast<double>(t->received_unix_ms) / 1000.0);
+      AppendReadingMetrics(t->reading, base, set);
     }
-    AppendGatewayMetrics(*m, base, &set);
+    AppendGatewayMetrics(*m, base, set);
   }
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> CollectMeterMetrics(
+    const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms) {
+  FamilySet set(meters.size());
+  AddMeters(meters, now_unix_ms, &set);
+  return set.Take();
+}
+
+double SampleValue(const prometheus::MetricFamily& f, const prometheus::ClientMetric& m) {
+  return f.type == prometheus::MetricType::Counter ? m.counter.value
+         : f.type == prometheus::MetricType::Gauge ? m.gauge.value
+                                                   : m.untyped.value;
+}
+
+std::vector<prometheus::MetricFamily> CollectMetrics(
+    const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms, std::string_view version,
+    const MqttMetrics* mqtt, const std::vector<RemoteWriteMetrics>* remote_write) {
+  FamilySet set(meters.size());
+  AddMeters(meters, now_unix_ms, &set);
   if (mqtt != nullptr) {
     set.Add(Fam::kMqttConnected, {}, {}, mqtt->connected ? 1 : 0);
     set.Add(Fam::kMqttPublished, {}, {}, static_cast<double>(mqtt->published));
@@ -99,6 +119,20 @@ std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnap
     set.Add(Fam::kMqttReconnects, {}, {}, static_cast<double>(mqtt->reconnects));
     set.Add(Fam::kMqttConnectFailures, {}, {}, static_cast<double>(mqtt->connect_failures));
     set.Add(Fam::kMqttQueued, {}, {}, static_cast<double>(mqtt->queued));
+  }
+  if (remote_write != nullptr) {
+    for (const RemoteWriteMetrics& r : *remote_write) {
+      const Labels target{{"target", r.target}};
+      set.Add(Fam::kRemoteWriteSent, target, {}, D(r.sent));
+      set.Add(Fam::kRemoteWriteFailed, target, {}, D(r.failed));
+      set.Add(Fam::kRemoteWriteDropped, target, {{"reason", "queue_full"}}, D(r.dropped_queue_full));
+      set.Add(Fam::kRemoteWriteDropped, target, {{"reason", "rejected"}}, D(r.dropped_rejected));
+      set.Add(Fam::kRemoteWritePending, target, {}, D(r.pending));
+      set.Add(Fam::kRemoteWriteLastSuccess, target, {},
+              static_cast<double>(r.last_success_unix_ms) / 1000.0);
+      const int64_t lag = r.oldest_pending_unix_ms == 0 ? 0 : now_unix_ms - r.oldest_pending_unix_ms;
+      set.Add(Fam::kRemoteWriteLag, target, {}, static_cast<double>(std::max<int64_t>(lag, 0)) / 1000.0);
+    }
   }
   set.Add(Fam::kBuildInfo, {}, {{"version", std::string(version)}}, 1);
   return set.Take();
@@ -173,9 +207,7 @@ std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& famili
         out.push_back('}');
       }
       out.push_back(' ');
-      AppendValue(&out, f.type == prometheus::MetricType::Counter ? m.counter.value
-                        : f.type == prometheus::MetricType::Gauge ? m.gauge.value
-                                                                  : m.untyped.value);
+      AppendValue(&out, SampleValue(f, m));
       if (m.timestamp_ms != 0) out.append(" ").append(std::to_string(m.timestamp_ms));
       out.push_back('\n');
     }

@@ -33,10 +33,31 @@ struct MqttMetrics {
   size_t queued = 0;  // messages waiting in the outbox
 };
 
-// `mqtt`, when given, adds the p1gateway_mqtt_* families.
-std::vector<prometheus::MetricFamily> CollectMetrics(const std::vector<MeterSnapshotPtr>& meters,
-                                                     int64_t now_unix_ms, std::string_view version,
-                                                     const MqttMetrics* mqtt = nullptr);
+// One remote-write target's figures, for p1gateway_remote_write_*{target}.
+struct RemoteWriteMetrics {
+  std::string target;
+  uint64_t sent = 0;
+  uint64_t failed = 0;
+  uint64_t dropped_queue_full = 0;
+  uint64_t dropped_rejected = 0;
+  size_t pending = 0;
+  int64_t last_success_unix_ms = 0;  // 0: never
+  int64_t oldest_pending_unix_ms = 0;  // 0: nothing pending
+};
+
+// `mqtt`, when given, adds the p1gateway_mqtt_* families, `remote_write`
+// the p1gateway_remote_write_* ones.
+std::vector<prometheus::MetricFamily> CollectMetrics(
+    const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms, std::string_view version,
+    const MqttMetrics* mqtt = nullptr, const std::vector<RemoteWriteMetrics>* remote_write = nullptr);
+
+// Only the meters' families (no p1gateway_build_info, no MQTT): what a
+// push at one meter's telegram sends.
+std::vector<prometheus::MetricFamily> CollectMeterMetrics(
+    const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms);
+
+// The value of a counter, gauge or untyped sample (what CollectMetrics makes).
+double SampleValue(const prometheus::MetricFamily& family, const prometheus::ClientMetric& m);
 
 // Text exposition format 0.0.4 of counter, gauge and untyped families, as
 // prometheus-cpp's TextSerializer writes it.

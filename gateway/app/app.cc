@@ -16,6 +16,7 @@
 #include "exporters/mdns/mdns_publisher.h"
 #include "exporters/mqtt/mqtt_exporter.h"
 #include "exporters/prometheus_exporter.h"
+#include "exporters/remote_write/remote_writer.h"
 #include "gateway/loop/acceptor.h"
 #include "gateway/loop/wall_clock.h"
 #include "proxy/hub.h"
@@ -89,15 +90,21 @@ bool App::Start(std::string* err) {
   // SIGHUP) as soon as listen() returns, and SIGHUP's default action ends
   // the process. Signals are handled once the loop runs.
   signals_.Start(loop_, this, OnSignal, {SIGINT, SIGTERM, SIGHUP});
+  // Also what remote write pushes, with or without HTTP.
+  exporter_ = std::make_unique<PrometheusExporter>(
+      PROJECT_VERSION, [this] { return Snapshots(); },
+      [this]() -> std::optional<MqttMetrics> {
+        if (!mqtt_) return std::nullopt;
+        MqttExporter::Stats s = mqtt_->stats();
+        return MqttMetrics{s.connected,  s.published,        s.dropped,
+                           s.reconnects, s.connect_failures, s.queued};
+      },
+      [this] {
+        std::vector<RemoteWriteMetrics> out;
+        for (const auto& [name, w] : remote_writers_) out.push_back(w->metrics());
+        return out;
+      });
   if (config_.metrics_enabled) {
-    exporter_ = std::make_unique<PrometheusExporter>(
-        PROJECT_VERSION, [this] { return Snapshots(); },
-        [this]() -> std::optional<MqttMetrics> {
-          if (!mqtt_) return std::nullopt;
-          MqttExporter::Stats s = mqtt_->stats();
-          return MqttMetrics{s.connected,  s.published,        s.dropped,
-                             s.reconnects, s.connect_failures, s.queued};
-        });
     ApiExporter::Options api;
     api.cors = config_.cors;
     api_ = std::make_unique<ApiExporter>(
@@ -128,6 +135,9 @@ bool App::Start(std::string* err) {
     if (!mqtt_) return false;
     mqtt_->Start();
   }
+  RemoteWriters writers;
+  if (!PrepareRemoteWrites(config_, &writers, err)) return false;
+  CommitRemoteWrites(&writers);
   for (const MeterConfig& mc : config_.meters) {
     Entry e;
     if (!StartMeter(mc, &e, err)) return false;
@@ -200,13 +210,16 @@ bool App::Reload(std::string* err) {
   GatewayConfig next;
   std::vector<MeterPlan> plans;
   std::unique_ptr<MqttExporter> mqtt;
-  if (!LoadConfigFile(config_path_, &next, err) || !PrepareReload(next, &plans, &mqtt, err)) {
+  RemoteWriters writers;
+  if (!LoadConfigFile(config_path_, &next, err) || !PrepareRemoteWrites(next, &writers, err) ||
+      !PrepareReload(next, &plans, &mqtt, err)) {
     // Nothing running was touched: listeners bound and meters prepared for
     // the new config close with `plans`.
     ++reload_failures_;
     return false;
   }
   CommitReload(&plans, std::move(mqtt), next.mqtt.enabled);
+  CommitRemoteWrites(&writers);
   if (next.log_level != config_.log_level) {
     spdlog::set_level(spdlog::level::from_str(next.log_level));
   }
@@ -366,12 +379,58 @@ void App::CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExport
   }
 }
 
+bool App::PrepareRemoteWrites(const GatewayConfig& next, RemoteWriters* out, std::string* err) {
+  for (const RemoteWriteConfig& c : next.remote_write) {
+    auto it = remote_writers_.find(c.name);
+    if (it != remote_writers_.end() && it->second->config() == c) {
+      std::string secret;
+      if (!RemoteWriter::ReadSecret(c, &secret, err)) return false;
+      if (secret == it->second->secret()) {
+        (*out)[c.name] = nullptr;  // unchanged: keeps its queue and connection
+        continue;
+      }
+    }
+    auto w = std::make_unique<RemoteWriter>(
+        loop_, c, PROJECT_VERSION, [this](int64_t now) { return exporter_->Collect(now); });
+    if (!w->Prepare(err)) return false;
+    (*out)[c.name] = std::move(w);
+  }
+  return true;
+}
+
+void App::CommitRemoteWrites(RemoteWriters* next) {
+  for (auto& [name, w] : *next) {
+    if (w == nullptr) {
+      w = std::move(remote_writers_[name]);
+      continue;
+    }
+    if (remote_writers_.count(name)) spdlog::info("reload: restarting remote_write {}", name);
+    w->Start();
+  }
+  for (const auto& [name, w] : remote_writers_) {
+    if (w != nullptr && !next->count(name)) spdlog::info("reload: stopping remote_write {}", name);
+  }
+  remote_writers_ = std::move(*next);  // the replaced and removed ones close here
+}
+
 void App::OnMeterChanged(Meter* meter) {
-  if (!mqtt_) return;
   const MeterConfig& c = meter->config();
   auto it = meters_.find(c.name);
   // A prepared meter of a reload that has not replaced the running one yet.
   if (it == meters_.end() || it->second.meter.get() != meter) return;
+  Entry& entry = it->second;
+  if (entry.pushed != meter->latest() && meter->latest() != nullptr) {
+    entry.pushed = meter->latest();
+    std::vector<prometheus::MetricFamily> families;
+    for (auto& [name, w] : remote_writers_) {
+      if (!w->config().on_telegram) continue;
+      if (families.empty()) {
+        families = CollectMeterMetrics({SnapshotOf(entry)}, entry.pushed->received_unix_ms);
+      }
+      w->Add(families, entry.pushed->received_unix_ms);
+    }
+  }
+  if (!mqtt_) return;
   const MeterCounters& n = meter->counters();
   MeterUpdate u;
   u.name = c.name;
@@ -397,6 +456,7 @@ void App::Shutdown() {
   mdns_.reset();  // withdrawn while the ports still answer
   meters_.clear();
   mqtt_.reset();  // "offline", then a clean disconnect
+  remote_writers_.clear();  // what is still queued is lost (no spool yet)
   signals_.Reset();
   http_.reset();
   api_.reset();
@@ -487,34 +547,38 @@ std::vector<MeterSnapshotPtr> App::Snapshots() const {
   std::vector<MeterSnapshotPtr> out;
   out.reserve(meters_.size());
   for (const auto& [name, entry] : meters_) {
-    if (!entry.meter) continue;
-    auto s = std::make_shared<MeterSnapshot>();
-    const MeterConfig& c = entry.meter->config();
-    s->name = c.name;
-    s->labels = c.labels;
-    switch (c.source) {
-      case SourceKind::kSerial:
-        s->source_kind = "serial";
-        s->source_address = c.serial;
-        break;
-      case SourceKind::kTcp:
-        s->source_kind = "tcp";
-        s->source_address = c.tcp.ToString();
-        break;
-      case SourceKind::kSimulate:
-        s->source_kind = "simulate";
-        s->source_address = c.simulate;
-        break;
-    }
-    s->latest = entry.meter->latest();
-    s->stale_after_ms = c.stale_after.count();
-    s->source_connected = entry.meter->connected();
-    s->wrapped = c.wrapping != Wrapping::kNone;
-    s->counters = entry.meter->counters();
-    if (entry.hub) s->listeners = entry.hub->Stats();
-    out.push_back(std::move(s));
+    if (MeterSnapshotPtr s = SnapshotOf(entry)) out.push_back(std::move(s));
   }
   return out;
+}
+
+MeterSnapshotPtr App::SnapshotOf(const Entry& entry) const {
+  if (!entry.meter) return nullptr;
+  auto s = std::make_shared<MeterSnapshot>();
+  const MeterConfig& c = entry.meter->config();
+  s->name = c.name;
+  s->labels = c.labels;
+  switch (c.source) {
+    case SourceKind::kSerial:
+      s->source_kind = "serial";
+      s->source_address = c.serial;
+      break;
+    case SourceKind::kTcp:
+      s->source_kind = "tcp";
+      s->source_address = c.tcp.ToString();
+      break;
+    case SourceKind::kSimulate:
+      s->source_kind = "simulate";
+      s->source_address = c.simulate;
+      break;
+  }
+  s->latest = entry.meter->latest();
+  s->stale_after_ms = c.stale_after.count();
+  s->source_connected = entry.meter->connected();
+  s->wrapped = c.wrapping != Wrapping::kNone;
+  s->counters = entry.meter->counters();
+  if (entry.hub) s->listeners = entry.hub->Stats();
+  return s;
 }
 
 uint16_t App::metrics_port() const { return http_ ? http_->port() : 0; }
@@ -527,6 +591,11 @@ const Meter* App::meter(const std::string& name) const {
 const Hub* App::hub(const std::string& name) const {
   auto it = meters_.find(name);
   return it == meters_.end() ? nullptr : it->second.hub.get();
+}
+
+const RemoteWriter* App::remote_writer(const std::string& name) const {
+  auto it = remote_writers_.find(name);
+  return it == remote_writers_.end() ? nullptr : it->second.get();
 }
 
 std::string App::StatusLine() const {
@@ -551,7 +620,7 @@ std::string App::StatusLine() const {
 }
 
 std::string App::RenderMetrics() const {
-  return exporter_ ? exporter_->Render(WallClockMs()) : std::string();
+  return http_ ? exporter_->Render(WallClockMs()) : std::string();
 }
 
 }  // namespace p1

@@ -30,6 +30,7 @@ class HttpServer;
 class MdnsPublisher;
 class MqttExporter;
 class PrometheusExporter;
+class RemoteWriter;
 
 class App : public MeterObserver {
  public:
@@ -53,6 +54,7 @@ class App : public MeterObserver {
   uint16_t metrics_port() const;
   const Meter* meter(const std::string& name) const;
   const Hub* hub(const std::string& name) const;
+  const RemoteWriter* remote_writer(const std::string& name) const;  // null: no such target
   std::string RenderMetrics() const;  // for tests
   // systemd's STATUS= line: "3 meters, 2 up, 14 clients", and the last
   // reload's error while it is the latest reload.
@@ -67,7 +69,9 @@ class App : public MeterObserver {
     std::unique_ptr<Meter> meter;                  // holds a raw pointer to hub
     std::unique_ptr<HomeWizardServer> homewizard;  // the meter's HomeWizard API port, if any
     std::optional<SocketAddress> homewizard_at;    // where it listens
+    TelegramPtr pushed;  // the last telegram pushed to on_telegram remote-write targets
   };
+  using RemoteWriters = std::map<std::string, std::unique_ptr<RemoteWriter>>;
   static void OnSignal(void* owner, int signum);
   struct MeterPlan;
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
@@ -77,6 +81,11 @@ class App : public MeterObserver {
   // !mqtt_enabled: MQTT stops.
   void CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExporter> mqtt,
                     bool mqtt_enabled);
+  // The remote-write targets of `next`: a target whose table and secret are
+  // unchanged maps to null (it keeps running), others are new and prepared.
+  bool PrepareRemoteWrites(const GatewayConfig& next, RemoteWriters* out, std::string* err);
+  // Replaces the running targets with `next` (nulls keep theirs) and starts the new ones.
+  void CommitRemoteWrites(RemoteWriters* next);
   // An MQTT exporter for `c`, prepared (password and TLS files read). Null with *err.
   std::unique_ptr<MqttExporter> PrepareMqtt(const MqttConfig& c, std::string* err);
   void AddSinks(const std::string& name, Entry* entry);
@@ -86,6 +95,7 @@ class App : public MeterObserver {
   // bound now.
   void UpdateMdns();
   TelegramPtr Latest(const std::string& meter) const;
+  MeterSnapshotPtr SnapshotOf(const Entry& entry) const;  // null for an entry without a meter
   // Every meter's state now, by name: what a scrape renders.
   std::vector<MeterSnapshotPtr> Snapshots() const;
 
@@ -96,6 +106,7 @@ class App : public MeterObserver {
   std::unique_ptr<ApiExporter> api_;  // before meters_: their sinks live here
   std::unique_ptr<HttpServer> http_;  // after the exporters: destroyed first
   std::unique_ptr<MqttExporter> mqtt_;  // told by the meters through OnMeterChanged
+  RemoteWriters remote_writers_;        // by target name; they collect through exporter_
   std::map<std::string, Entry> meters_;
   std::unique_ptr<MdnsPublisher> mdns_;  // advertises ports of meters_ and http_
   SignalWatcher signals_;

@@ -329,5 +329,29 @@ TEST_CASE("the example's commented [mdns] block is valid when uncommented") {
   CHECK(m.interfaces == std::vector<std::string>{"eth0"});
 }
 
+// The commented [[remote_write]] block of example.toml, uncommented, sets
+// every key it documents.
+TEST_CASE("the example's commented [[remote_write]] block is valid when uncommented") {
+  int uncommented = 0;
+  const std::string text = UncommentedExample("# [[remote_write]]", "", &uncommented);
+  CHECK(uncommented == 13);
+  const GatewayConfig c = Parse(text);
+  REQUIRE(c.remote_write.size() == 1);
+  const RemoteWriteConfig& r = c.remote_write[0];
+  CHECK(r.url == "https://metrics.example.org/api/v1/write");
+  CHECK(r.name == "central");
+  CHECK(r.interval == Millis(15000));
+  CHECK_FALSE(r.on_telegram);
+  CHECK(r.external_labels == std::map<std::string, std::string>{{"household", "12b"}});
+  CHECK(r.basic_auth_user == "household-12b");
+  CHECK(r.basic_auth_password_file == "/etc/p1gateway/rw.password");
+  CHECK(r.tls_ca_file == "/etc/p1gateway/rw-ca.crt");
+  CHECK_FALSE(r.tls_insecure_skip_verify);
+  CHECK(r.timeout == Millis(30000));
+  CHECK(r.queue_samples == 100000);
+  CHECK(r.max_samples_per_send == 2000);
+  CHECK(Parse(DumpConfig(c)) == c);
+}
+
 }  // namespace
 }  // namespace p1

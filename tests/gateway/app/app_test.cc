@@ -13,7 +13,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "exporters/remote_write/remote_writer.h"
 #include "proxy/hub.h"
+#include "tests/exporters/remote_write/fake_receiver.h"
 #include "tests/support/loop_helpers.h"
 #include "tests/support/tcp_client.h"
 
@@ -429,6 +431,60 @@ TEST_CASE("meters_dir: a reload that changes one meter's file restarts only that
   unlink((dir + "/b.toml").c_str());
   rmdir(dir.c_str());
   unlink(path.c_str());
+}
+
+TEST_CASE("remote write: on_telegram pushes without waiting for the interval; a reload that "
+          "changes one target restarts only it, a bad one changes nothing", "[app][loop]") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    testing::FakeReceiver rx(&loop);
+    const std::string path = testing::TempPath("remote-write.toml");
+    auto toml = [&](const std::string& b_extra) {
+      return "[http]\nlisten = \"\"\n"
+             "[[remote_write]]\nurl = \"" + rx.url() + "\"\nname = \"a\"\ninterval = \"100ms\"\n"
+             "[[remote_write]]\nurl = \"" + rx.url() + "\"\nname = \"b\"\ninterval = \"1h\"\n"
+             "on_telegram = true\nqueue_samples = 1000\nmax_samples_per_send = 100\n" + b_extra +
+             "[[meters]]\nname = \"m\"\nsimulate = \"dsmr5\"\nrate = 20\n";
+    };
+    WriteFile(path, toml(""));
+    GatewayConfig config;
+    std::string err;
+    REQUIRE(LoadConfigFile(path, &config, &err));
+    App app(&loop, path, config);
+    REQUIRE(app.Start(&err));
+    const RemoteWriter* a = app.remote_writer("a");
+    const RemoteWriter* b = app.remote_writer("b");
+    REQUIRE(a != nullptr);
+    REQUIRE(b != nullptr);
+    // b's interval is an hour away: only full requests of telegram samples go.
+    REQUIRE(RunUntil(&loop, [&] { return b->metrics().sent >= 200 && a->metrics().sent > 0; }, 10000));
+    CHECK(b->metrics().sent % 100 == 0);
+
+    WriteFile(path, toml("external_labels = { household = \"12b\" }\n"));
+    REQUIRE(app.Reload(&err));
+    CHECK(app.remote_writer("a") == a);  // unchanged: same queue, same connection
+    CHECK(app.remote_writer("b") != b);
+    b = app.remote_writer("b");
+    CHECK(b->config().external_labels.at("household") == "12b");
+    const uint64_t a_sent = a->metrics().sent;
+    REQUIRE(RunUntil(&loop, [&] { return b->metrics().sent >= 100 && a->metrics().sent > a_sent; },
+                     10000));
+
+    WriteFile(path, toml("url = \"ftp://nowhere\"\n"));
+    CHECK_FALSE(app.Reload(&err));
+    CHECK(app.remote_writer("a") == a);
+    CHECK(app.remote_writer("b") == b);
+    WriteFile(path, "[http]\nlisten = \"\"\n[[meters]]\nname = \"m\"\nsimulate = \"dsmr5\"\n");
+    REQUIRE(app.Reload(&err));
+    CHECK(app.remote_writer("a") == nullptr);
+    CHECK(app.remote_writer("b") == nullptr);
+    app.Shutdown();
+    rx.Close();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    unlink(path.c_str());
+  }
+  CHECK(testing::DrainAndClose(&loop) == 0);
 }
 
 TEST_CASE("changing one listener keeps the clients of the meter's other listeners", "[app][loop]") {
