@@ -402,17 +402,22 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
     }
     if (!GetDuration(t, "silence_timeout", true, &m->silence_timeout)) return false;
   }
+  // A simulated meter sends as its variant does, whatever preset it reports.
+  m->wrapping = DefaultWrapping(m->source == SourceKind::kSimulate ? m->simulate : m->preset);
   if (const toml::node* n = t.get("wrapping")) {
     std::string w;
     if (!GetString(t, "wrapping", &w)) return false;
-    if (w == "rfxtrx") {
-      m->wrapping = Wrapping::kRfxtrx;
-    } else if (w != "none") {
-      return Fail(n->source(), "unknown wrapping '" + w + "' (none | rfxtrx)");
+    if (!ParseWrapping(w, &m->wrapping)) {
+      return Fail(n->source(), "unknown wrapping '" + w + "' (none | rfxtrx | mbus)");
     }
-    if (m->wrapping != Wrapping::kNone && m->source == SourceKind::kSimulate) {
+    if (m->source == SourceKind::kSimulate) {
       return Fail(n->source(), "'wrapping' applies only to serial and tcp meters");
     }
+  }
+  if (m->source == SourceKind::kSimulate && m->simulate == "at-mbus" && !m->key) {
+    return Fail(t.source(), "meter '" + m->name +
+                                "': simulate = \"at-mbus\" needs a key (its M-Bus frames are "
+                                "always encrypted)");
   }
   m->timezone = DefaultTimezone(m->preset);
   if (!GetString(t, "timezone", &m->timezone)) return false;
@@ -819,7 +824,7 @@ bool ConfigReader::ReadSource(const toml::table& t, MeterConfig* m) {
     if (!IsSimulateVariant(m->simulate)) {
       return Fail(first->source(),
                   "unknown simulate variant '" + m->simulate +
-                      "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | ie)");
+                      "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | at-mbus | ie)");
     }
   }
   const toml::node* rate = t.get("rate");
@@ -843,7 +848,7 @@ bool ConfigReader::ReadSerialSettings(const toml::table& t, MeterConfig* m) {
   if (!PresetSerialSettings(m->preset, &m->serial_settings)) {
     return Fail(t.get("preset")->source(),
                 "unknown preset '" + m->preset +
-                    "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | ie | auto)");
+                    "' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | at-mbus | q3d | ie | auto)");
   }
   if (m->preset == "auto") {
     for (std::string_view key : {"baud", "data_bits", "parity", "stop_bits"}) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gateway/base/aes_key.h"
+#include "gateway/base/wrapping.h"
 
 namespace p1 {
 
@@ -61,9 +62,6 @@ struct ListenerConfig {
 };
 
 enum class SourceKind { kSerial, kTcp, kSimulate };
-// How the P1 stream arrives inside the source's bytes: as is, or in an
-// RFXtrx433XL's packets (a P1 cable integrated in the RFXtrx).
-enum class Wrapping { kNone, kRfxtrx };
 enum class Parity { kNone, kEven, kOdd };
 
 struct SerialSettings {
@@ -97,7 +95,14 @@ inline constexpr SerialPreset kSerialPresets[] = {
     {"lu", kSerialDsmr4, false},    {"se", kSerialDsmr4, false},    {"at", kSerialDsmr4, false},
     {"q3d", kSerialDsmr4, true},    {"auto", kSerialDsmr4, true},   {"dsmr3", kSerialDsmr2, true},
     {"dsmr2", kSerialDsmr2, true},  {"ie", kSerialDsmr4, false},
+    // Austrian meters' M-Bus customer interface (Kaifa MA309M and others).
+    {"at-mbus", {2400, 8, Parity::kEven, 1}, false},
 };
+
+// The wrapping a preset's meters send in: M-Bus long frames for "at-mbus".
+inline Wrapping DefaultWrapping(std::string_view preset) {
+  return preset == "at-mbus" ? Wrapping::kMbus : Wrapping::kNone;
+}
 
 // The zone a preset's meters keep their clocks in: "" (CET/CEST, the EU
 // rule) except Europe/Dublin for "ie".
@@ -119,9 +124,9 @@ struct MeterConfig {
   SourceKind source = SourceKind::kSimulate;
   std::string serial;              // device path
   SocketAddress tcp;               // remote host:port
-  std::string simulate;            // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | ie
+  std::string simulate;            // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | at-mbus | ie
   double simulate_rate_hz = 0;     // 0: the variant's real interval
-  std::string preset = "dsmr5";    // dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | at | q3d | ie | auto
+  std::string preset = "dsmr5";    // dsmr2 | ... | at | at-mbus | q3d | ie | auto
   SerialSettings serial_settings;  // preset, then overrides
   std::optional<AesKey> key;
   std::optional<AesKey> aad_key;

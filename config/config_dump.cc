@@ -92,7 +92,9 @@ void DumpMeter(const MeterConfig& m, std::string* out) {
   if (m.source == SourceKind::kTcp) {
     o += "silence_timeout = " + TomlQuote(FormatDuration(m.silence_timeout)) + "\n";
   }
-  if (m.wrapping == Wrapping::kRfxtrx) o += "wrapping = \"rfxtrx\"\n";
+  if (m.source != SourceKind::kSimulate && m.wrapping != DefaultWrapping(m.preset)) {
+    o += "wrapping = " + TomlQuote(WrappingName(m.wrapping)) + "\n";
+  }
   // Shown when it is not what the preset implies ("" after preset = "ie" too).
   if (m.timezone != DefaultTimezone(m.preset)) {
     o += "timezone = " + TomlQuote(m.timezone) + "\n";

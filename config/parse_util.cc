@@ -215,7 +215,7 @@ bool ParsePortSettings(std::string_view text, PortSettings* out) {
 
 bool IsSimulateVariant(std::string_view v) {
   static constexpr std::string_view kVariants[] = {"dsmr2", "dsmr3", "dsmr4", "dsmr5", "be",
-                                                   "lu",    "se",    "q3d",   "at",    "ie"};
+                                                   "lu",    "se",    "q3d",   "at",    "at-mbus", "ie"};
   for (std::string_view k : kVariants) {
     if (v == k) return true;
   }

@@ -94,7 +94,7 @@ int Main(int argc, char** argv) {
   cli.add_flag("-v,--verbose", verbosity, "more logging (-v debug, -vv trace)");
 
   ParseCommandOptions parse_opts;
-  std::string parse_key, parse_aad, parse_format = "json", parse_zone;
+  std::string parse_key, parse_aad, parse_format = "json", parse_zone, parse_wrapping = "none";
   auto* parse =
       cli.add_subcommand("parse", "parse telegrams from files or stdin, print JSON or text");
   parse->add_option("--key", parse_key, "AES-128 decryption key (32 hex digits)");
@@ -103,6 +103,10 @@ int Main(int argc, char** argv) {
                     "IANA zone of the meter's clock, e.g. Europe/Dublin (default CET/CEST)");
   parse->add_option("--format", parse_format, "json | text")
       ->check(CLI::IsMember({"json", "text"}));
+  parse->add_option("--wrapping", parse_wrapping,
+                    "none | rfxtrx | mbus: the link layer around the data (mbus: Austrian "
+                    "M-Bus frames, give --key)")
+      ->check(CLI::IsMember({"none", "rfxtrx", "mbus"}));
   parse->add_option("inputs", parse_opts.inputs, "FILE or - for stdin")->required();
 
   std::string check_path;
@@ -122,14 +126,14 @@ int Main(int argc, char** argv) {
   auto* simulate = cli.add_subcommand("simulate", "emit realistic telegrams");
   simulate
       ->add_option("--variant", sim_opts.variant,
-                   "dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | ie")
+                   "dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | se | q3d | at | at-mbus | ie")
       ->required();
   simulate->add_option("--rate", sim_opts.rate_hz, "telegrams per second (default: the variant's)");
   simulate->add_option("--out", sim_opts.out,
                        "- (stdout) | PATH (pty linked at PATH, or a tty) | tcp-listen:ADDR");
   simulate->add_option("--count", sim_opts.count, "stop after N telegrams");
   simulate->add_option("--seed", sim_opts.seed, "random seed");
-  simulate->add_option("--key", sim_key, "encrypt (lu) with this key");
+  simulate->add_option("--key", sim_key, "encrypt (lu, at; at-mbus needs one) with this key");
   simulate->add_option("--aad-key", sim_aad, "authentication key");
 
   std::string import_path;
@@ -149,6 +153,7 @@ int Main(int argc, char** argv) {
         !KeyOption(parse_aad, "--aad-key", &parse_opts.aad_key))
       return 2;
     parse_opts.json = parse_format == "json";
+    ParseWrapping(parse_wrapping, &parse_opts.wrapping);
     std::string err;
     if (!parse_zone.empty() && !TimeZone::Find(parse_zone, &parse_opts.zone, &err)) {
       std::fprintf(stderr, "p1gateway parse: --timezone: %s\n", err.c_str());

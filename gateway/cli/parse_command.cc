@@ -9,6 +9,7 @@
 #include "gateway/core/parser.h"
 #include "gateway/core/render.h"
 #include "gateway/core/telegram_shape.h"
+#include "gateway/core/unwrap.h"
 
 namespace p1 {
 namespace {
@@ -25,6 +26,7 @@ bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions&
   framer_options.key = options.key;
   framer_options.aad_key = options.aad_key;
   Framer framer(framer_options);
+  StreamUnwrapper unwrapper(options.wrapping);
   Reading reading;  // reused: steady state does not allocate per telegram
   std::string rendered;
   const std::string label(name);
@@ -75,7 +77,7 @@ bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions&
     size_t n = std::fread(chunk.data(), 1, chunk.size(), in);
     if (n > 0) {
       stats->bytes += n;
-      framer.Feed(std::string_view(chunk.data(), n), on_frame);
+      framer.Feed(unwrapper.Feed(std::string_view(chunk.data(), n)), on_frame);
     }
     if (n < chunk.size()) {
       if (std::ferror(in)) {
@@ -86,6 +88,11 @@ bool ParseInput(std::FILE* in, std::string_view name, const ParseCommandOptions&
     }
   }
   framer.Finish(on_frame);
+  if (unwrapper.foreign_packets() > 0) {
+    std::fprintf(err, "%s: %" PRIu64 " %s without meter data skipped\n", label.c_str(),
+                 unwrapper.foreign_packets(),
+                 options.wrapping == Wrapping::kMbus ? "M-Bus frames" : "RFXtrx packets");
+  }
   if (stats->telegrams == 0 && framer.stats().encrypted_hints > 0) {
     std::fprintf(err, "%s: holds encrypted DLMS frames (0xDB): give the meter's key with --key\n",
                  label.c_str());

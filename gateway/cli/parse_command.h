@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/base/wrapping.h"
 #include "gateway/core/dlms.h"
 #include "gateway/zone/time_zone.h"
 
@@ -21,6 +22,7 @@ struct ParseCommandOptions {
   std::optional<AesKey> key, aad_key;
   bool json = true;                 // false: RenderText blocks
   TimeZone zone;                    // the meter's clock; invalid: CET/CEST
+  Wrapping wrapping = Wrapping::kNone;  // RFXtrx packets or M-Bus frames around the data
   std::vector<std::string> inputs;  // file paths; "-" = stdin
 };
 

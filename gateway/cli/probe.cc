@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "config/parse_util.h"
 #include "gateway/core/framer.h"
+#include "gateway/core/mbus.h"
 #include "gateway/core/parser.h"
 #include "gateway/runtime/serial_source.h"
 
@@ -48,6 +49,7 @@ std::map<std::string, std::string> ByIdNames() {
 struct ProbeResult {
   bool found = false;
   bool encrypted_without_key = false;
+  bool mbus = false;  // DLMS APDUs in checksummed M-Bus long frames (Austria)
   bool high_bit_noise = false;
   std::string preset;
   std::string header;
@@ -60,6 +62,8 @@ ProbeResult ProbeOnce(const std::string& device, const SerialSettings& settings,
   int fd = OpenSerial(device, settings, &port, err);
   if (fd < 0) return result;
   Framer framer;
+  MbusUnwrapper mbus;
+  std::string apdus;
   size_t high_bit = 0, total = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (!result.found) {
@@ -89,6 +93,12 @@ ProbeResult ProbeOnce(const std::string& device, const SerialSettings& settings,
       result.header = std::string(r.header);
     });
     if (result.encrypted_without_key) break;
+    // A whole APDU in long frames whose checksums hold: no line noise does that.
+    mbus.Feed(std::string_view(buf, static_cast<size_t>(n)), &apdus);
+    if (mbus.stats().apdus > 0 && !result.found) {
+      result.mbus = true;
+      break;
+    }
     // 7E1 read as 8N1 sets the parity bit on about half the bytes: no need
     // to wait for the timeout.
     if (total > 512 && high_bit * 4 > total && !result.found) {
@@ -136,7 +146,7 @@ std::string ProbeSnippet(const std::string& device, const SerialSettings& settin
   if (settings.stop_bits != standard.stop_bits) {
     o += "stop_bits = " + std::to_string(settings.stop_bits) + "\n";
   }
-  if (preset == "lu" || preset == "at") {
+  if (preset == "lu" || preset == "at" || preset == "at-mbus") {
     o += "key = \"<32 hex digits: the decryption key from your grid operator>\"\n"
          "# aad_key = \"<32 hex digits>\"   # only if your operator gave an authentication key\n";
   }
@@ -245,7 +255,12 @@ int RunListPorts(std::FILE* out, std::FILE* err) {
 }
 
 int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FILE* err) {
-  for (const SerialSettings& settings : kProbeSettings) {
+  // The P1 settings, then the M-Bus customer interface of Austrian meters.
+  std::vector<SerialSettings> all(std::begin(kProbeSettings), std::end(kProbeSettings));
+  SerialSettings mbus_settings;
+  PresetSerialSettings("at-mbus", &mbus_settings);
+  all.push_back(mbus_settings);
+  for (const SerialSettings& settings : all) {
     const std::string text = SerialSettingsString(settings);
     const char* label = text.c_str();
     std::fprintf(err, "probe %s: trying %s for up to %d ms\n", device.c_str(), label, timeout_ms);
@@ -261,6 +276,13 @@ int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FIL
                    device.c_str(), label, ProbeSnippet(device, settings, "lu").c_str());
       return 0;
     }
+    if (r.mbus) {
+      std::fprintf(out,
+                   "%s: M-Bus long frames with encrypted DLMS at %s (an Austrian meter's M-Bus "
+                   "customer interface): needs a key\n%s",
+                   device.c_str(), label, ProbeSnippet(device, settings, "at-mbus").c_str());
+      return 0;
+    }
     if (r.found) {
       std::fprintf(out, "%s: %s at %s, header /%s\n%s", device.c_str(), r.preset.c_str(), label,
                    r.header.c_str(), ProbeSnippet(device, settings, r.preset).c_str());
@@ -268,7 +290,7 @@ int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FIL
     }
   }
   std::string tried;
-  for (const SerialSettings& s : kProbeSettings) {
+  for (const SerialSettings& s : all) {
     tried += (tried.empty() ? "" : ", ") + SerialSettingsString(s);
   }
   std::fprintf(err, "probe %s: no valid telegram at %s\n", device.c_str(), tried.c_str());

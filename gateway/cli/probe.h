@@ -28,7 +28,7 @@ std::string UdevRule(int vid, int pid, const char* serial);
 
 // The [[meters]] block `probe` prints for a meter found at `settings`:
 // the preset, the serial settings that differ from the preset's, and for an
-// encrypted meter (preset lu or at) where its key goes.
+// encrypted meter (preset lu, at or at-mbus) where its key goes.
 std::string ProbeSnippet(const std::string& device, const SerialSettings& settings,
                          const std::string& preset);
 
@@ -41,9 +41,10 @@ std::vector<std::string> PortUsers(const std::string& device);
 // names, then a UdevRule line per USB adapter. Returns the exit code.
 int RunListPorts(std::FILE* out, std::FILE* err);
 
-// Tries kProbeSettings on `device` in turn, each for up to timeout_ms, and
-// prints the variant found and a config snippet (ProbeSnippet). Exit 0 when a valid
-// telegram was seen, 1 otherwise.
+// Tries kProbeSettings and then 2400 8E1 (the M-Bus customer interface) on
+// `device` in turn, each for up to timeout_ms, and prints the variant found
+// and a config snippet (ProbeSnippet): a telegram, encrypted DLMS frames or
+// M-Bus long frames (both: needs a key). Exit 0 when one was seen, 1 otherwise.
 int RunProbe(const std::string& device, int timeout_ms, std::FILE* out, std::FILE* err);
 
 }  // namespace p1

@@ -41,7 +41,7 @@ void MbusUnwrapper::Byte(uint8_t b, std::string* out) {
       }
       return;
     case 2:
-      if (b < kSegmentHeader) Resync();
+      if (b < 3) Resync();  // a long frame has at least C, A and CI
       return;
     case 3:
       if (b != frame_[1]) Resync();
@@ -80,7 +80,7 @@ void MbusUnwrapper::Complete(std::string* out) {
   have_ = 0;
   ++stats_.frames;
   const uint8_t ci = frame_[6];
-  if (ci > 0x1F) {
+  if (ci > 0x1F || l < kSegmentHeader) {  // not a DLMS segment (too short for STSAP, DTSAP)
     ++stats_.foreign_frames;
     return;
   }

@@ -32,11 +32,10 @@ Meter::Meter(uv_loop_t* loop, MeterConfig config, MeterObserver* observer)
       config_(std::move(config)),
       observer_(observer),
       framer_(MakeFramerOptions(config_)),
+      unwrapper_(config_.wrapping),
       crc_required_(!CrcOptional(config_.preset)),
       auto_probing_(config_.preset == "auto" && config_.source == SourceKind::kSerial),
-      auto_settings_(config_.serial_settings) {
-  if (config_.wrapping == Wrapping::kRfxtrx) rfxtrx_.emplace();
-}
+      auto_settings_(config_.serial_settings) {}
 
 Meter::~Meter() {
   source_.reset();
@@ -94,19 +93,22 @@ std::string Meter::DescribeSource() const { return source_ ? source_->Describe()
 void Meter::OnSourceData(std::string_view bytes) {
   counters_.received_bytes += bytes.size();
   if (trace_) trace_->Append(bytes);  // the bytes as they came, wrapped or not
-  if (rfxtrx_) {
-    unwrapped_.clear();
-    rfxtrx_->Feed(bytes, &unwrapped_);
-    counters_.foreign_packets = rfxtrx_->stats().other_packets;
-    bytes = unwrapped_;
-    if (bytes.empty()) return;
+  // payload = "bytes" clients get the P1 stream: unwrapped from RFXtrx
+  // packets, but M-Bus as it came (the APDUs alone are no format any
+  // consumer reads; Austrian M-Bus decoders read the frames).
+  const std::string_view wire = bytes;
+  if (unwrapper_.active()) {
+    bytes = unwrapper_.Feed(bytes);
+    counters_.foreign_packets = unwrapper_.foreign_packets();
   }
+  const std::string_view stream = config_.wrapping == Wrapping::kMbus ? wire : bytes;
   std::shared_ptr<const std::string> chunk;
   for (TelegramSink* s : sinks_) {
-    if (!s->WantsBytes()) continue;
-    if (!chunk) chunk = std::make_shared<const std::string>(bytes);
+    if (stream.empty() || !s->WantsBytes()) continue;
+    if (!chunk) chunk = std::make_shared<const std::string>(stream);
     s->OnBytes(chunk);
   }
+  if (bytes.empty()) return;
   framer_.Feed(bytes, [this](const Frame& f) { OnFrame(f); });
 }
 
@@ -116,7 +118,7 @@ void Meter::OnSourceState(bool connected, std::string_view reason) {
     ever_connected_ = true;
     // Bytes from before a loss must never be glued to the next telegram.
     framer_.Reset();
-    if (rfxtrx_) rfxtrx_->Reset();
+    unwrapper_.Reset();
   }
   if (!connected && connected_) spdlog::debug("meter {}: source lost: {}", config_.name, reason);
   connected_ = connected;

@@ -14,7 +14,7 @@
 #include "config/config.h"
 #include "gateway/core/framer.h"
 #include "gateway/core/meter_counters.h"
-#include "gateway/core/rfxtrx.h"
+#include "gateway/core/unwrap.h"
 #include "gateway/core/telegram_sink.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/runtime/source.h"
@@ -72,9 +72,8 @@ class Meter : public SourceListener {
   MeterConfig config_;
   MeterObserver* observer_;
   Framer framer_;
-  std::optional<RfxtrxUnwrapper> rfxtrx_;  // wrapping = "rfxtrx"
-  TimeZone zone_;                          // timezone = "…"; invalid: CET/CEST
-  std::string unwrapped_;                  // the P1 bytes of one source read
+  StreamUnwrapper unwrapper_;  // wrapping = "rfxtrx" | "mbus"
+  TimeZone zone_;              // timezone = "…"; invalid: CET/CEST
   std::unique_ptr<Source> source_;
   std::unique_ptr<TraceWriter> trace_;
   UvHandle<uv_timer_t> stale_;

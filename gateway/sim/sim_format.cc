@@ -6,7 +6,9 @@
 #include <initializer_list>
 
 #include "gateway/base/hex.h"
+#include "gateway/core/cosem.h"
 #include "gateway/core/crc16.h"
+#include "gateway/sim/sim_dlms.h"
 
 namespace p1 {
 namespace {
@@ -25,6 +27,7 @@ const VariantInfo kVariants[] = {
     {Variant::kSe, "se", 10 * kS, false, {TariffScheme::kNetherlands, false, 0, 0, false}},
     {Variant::kQ3d, "q3d", 2 * kS, false, {TariffScheme::kNetherlands, false, 0, 0, false}},
     {Variant::kAt, "at", 5 * kS, true, {TariffScheme::kNetherlands, false, 0, 0, false}},
+    {Variant::kAtMbus, "at-mbus", 5 * kS, true, {TariffScheme::kNetherlands, false, 0, 0, false}},
     {Variant::kIe, "ie", 10 * kS, false, {TariffScheme::kNetherlands, false, 0, 0, false}},
 };
 
@@ -410,6 +413,9 @@ Identity MakeIdentity(Variant v, Rng* rng) {
     case Variant::kQ3d:
       id.equipment_id = "1" + Digits(rng, 13);
       break;
+    case Variant::kAtMbus:  // Kaifa: a 12-digit serial number
+      id.equipment_id = "1" + Digits(rng, 11);
+      break;
     default:  // NL style: E/G + 16 digits
       id.equipment_id = "E00" + Digits(rng, 14);
       id.gas_id = "G00" + Digits(rng, 14);
@@ -439,6 +445,11 @@ std::string FormatTelegram(Variant v, const MeterState& s, Identity* id) {
       return Q3d(s, id);
     case Variant::kAt:
       return Austria(s);
+    case Variant::kAtMbus: {
+      std::string text, err;
+      DlmsNotificationToDsmr(FormatDlmsNotification(s, id->equipment_id, 0), "KFM", &text, &err);
+      return text;
+    }
     case Variant::kIe:
       return Ireland(s, *id);
   }

@@ -12,13 +12,13 @@
 
 namespace p1 {
 
-enum class Variant : uint8_t { kDsmr2, kDsmr3, kDsmr4, kDsmr5, kBe, kLu, kSe, kQ3d, kAt, kIe };
+enum class Variant : uint8_t { kDsmr2, kDsmr3, kDsmr4, kDsmr5, kBe, kLu, kSe, kQ3d, kAt, kAtMbus, kIe };
 
 struct VariantInfo {
   Variant variant;
   const char* name;     // as in config: "dsmr5", "be", ...
   int64_t interval_ms;  // how often the real meter sends
-  bool encrypted;       // may be wrapped in a DLMS 0xDB frame (lu, at)
+  bool encrypted;       // may be wrapped in a DLMS 0xDB frame (lu, at); at-mbus always is
   ModelOptions model;
 };
 
@@ -36,6 +36,7 @@ Identity MakeIdentity(Variant v, Rng* rng);
 
 // The whole plaintext telegram ('/' .. CRC line, CRLF line ends); for Q3D
 // also the gateway's counter line after '!'. Increments id->gateway_counter.
+// For at-mbus: the text the gateway makes of the meter's DLMS notification.
 std::string FormatTelegram(Variant v, const MeterState& s, Identity* id);
 
 }  // namespace p1

@@ -1,5 +1,5 @@
 // Simulator: a simulated smart meter of one variant (dsmr2, dsmr3, dsmr4,
-// dsmr5, be, lu, se, q3d, at, ie) producing realistic, evolving telegrams byte
+// dsmr5, be, lu, se, q3d, at, at-mbus, ie) producing realistic, evolving telegrams byte
 // for byte as the real meter sends them. Pure: the caller passes wall time,
 // so a seed and the same call times always give the same bytes.
 #ifndef P1GW_GATEWAY_SIM_SIMULATOR_H_
@@ -21,8 +21,10 @@ class Simulator {
  public:
   // key/aad_key: for lu and at the telegram is wrapped in an encrypted DLMS
   // 0xDB frame (aad_key null: the Smarty default authentication key); without
-  // a key it is plain. A key for any other variant is an error, as is an
-  // unknown variant; both return nullptr with *err set.
+  // a key it is plain. at-mbus needs a key: it sends its DLMS notification
+  // encrypted (0x20, no tag) in M-Bus long frames. A key for any other
+  // variant is an error, as is an unknown variant or at-mbus without a key;
+  // all return nullptr with *err set.
   static std::unique_ptr<Simulator> Create(std::string_view variant, uint64_t seed,
                                            const std::optional<AesKey>& key,
                                            const std::optional<AesKey>& aad_key, std::string* err);

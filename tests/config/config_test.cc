@@ -410,7 +410,7 @@ TEST_CASE("every config error names file, line, column and the problem") {
       {"empty serial", m + "serial = \"\"\n", "t.toml:3:10: 'serial' must name a device"},
       {"unknown simulate variant", m + "simulate = \"dsmr9\"\n",
        "t.toml:3:12: unknown simulate variant 'dsmr9' (dsmr2 | dsmr3 | dsmr4 | dsmr5 | be | lu | "
-       "se | q3d | at | ie)"},
+       "se | q3d | at | at-mbus | ie)"},
       {"tcp source without host", m + "tcp = \":23\"\n",
        "t.toml:3:7: 'tcp': address ':23' needs a host"},
       {"tcp source bad host", m + "tcp = \"my_host:23\"\n",
@@ -607,9 +607,10 @@ TEST_CASE("no config error ever repeats key material", "[config][keys]") {
 }
 
 TEST_CASE("every simulated variant is accepted and sets its own preset", "[config]") {
-  for (const char* v : {"dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at", "ie"}) {
+  for (const char* v :
+       {"dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at", "at-mbus", "ie"}) {
     INFO(v);
-    const std::string key = std::string(v) == "lu" || std::string(v) == "at"
+    const std::string key = std::string(v) == "lu" || std::string(v).substr(0, 2) == "at"
                                 ? "key = \"D491470F47126332B07D1923B3504188\"\n"
                                 : "";
     const GatewayConfig c =
@@ -688,7 +689,7 @@ TEST_CASE("wrapping = \"rfxtrx\" for serial and tcp meters; none by default; sho
   CHECK(dump.find("wrapping = \"rfxtrx\"", first + 1) != std::string::npos);
   CHECK(Parse(dump) == c);  // the dump reads back as the same config
   CHECK(ErrorOf("[[meters]]\nname = \"s\"\ntcp = \"192.0.2.1:23\"\nwrapping = \"rfx\"\n") ==
-        "t.toml:4:12: unknown wrapping 'rfx' (none | rfxtrx)");
+        "t.toml:4:12: unknown wrapping 'rfx' (none | rfxtrx | mbus)");
   CHECK(ErrorOf("[[meters]]\nname = \"s\"\nsimulate = \"dsmr5\"\nwrapping = \"rfxtrx\"\n") ==
         "t.toml:4:12: 'wrapping' applies only to serial and tcp meters");
 }
@@ -698,6 +699,35 @@ TEST_CASE("wrapping = \"rfxtrx\" for serial and tcp meters; none by default; sho
 
 namespace p1 {
 namespace {
+
+TEST_CASE("preset \"at-mbus\": 2400 8E1 and M-Bus wrapping; wrapping = \"mbus\" on any preset",
+          "[config]") {
+  const std::string key = "key = \"D491470F47126332B07D1923B3504188\"\n";
+  const GatewayConfig c = Parse(
+      "[[meters]]\nname = \"a\"\nserial = \"/dev/ttyUSB0\"\npreset = \"at-mbus\"\n"
+      "[[meters]]\nname = \"b\"\ntcp = \"192.0.2.1:23\"\nwrapping = \"mbus\"\n"
+      "[[meters]]\nname = \"c\"\nserial = \"/dev/ttyUSB1\"\npreset = \"at-mbus\"\n"
+      "wrapping = \"none\"\n"
+      "[[meters]]\nname = \"d\"\nsimulate = \"at-mbus\"\npreset = \"dsmr5\"\n" + key);
+  CHECK(c.meters[0].serial_settings == SerialSettings{2400, 8, Parity::kEven, 1});
+  CHECK(c.meters[0].wrapping == Wrapping::kMbus);
+  CHECK(c.meters[1].wrapping == Wrapping::kMbus);
+  CHECK(c.meters[1].serial_settings == kSerialDsmr4);
+  CHECK(c.meters[2].wrapping == Wrapping::kNone);
+  CHECK(c.meters[3].wrapping == Wrapping::kMbus);  // the variant's framing, whatever the preset
+  // Without d (a dump redacts its key): what is shown reads back the same.
+  GatewayConfig serial = c;
+  serial.meters.pop_back();
+  const std::string dump = DumpConfig(serial);
+  CHECK(dump.find("wrapping = \"none\"") != std::string::npos);
+  const size_t mbus = dump.find("wrapping = \"mbus\"");  // b only: a's is its preset's
+  REQUIRE(mbus != std::string::npos);
+  CHECK(dump.find("wrapping = \"mbus\"", mbus + 1) == std::string::npos);
+  CHECK(Parse(dump) == serial);
+  CHECK(ErrorOf("[[meters]]\nname = \"s\"\nsimulate = \"at-mbus\"\n") ==
+        "t.toml:1:1: meter 's': simulate = \"at-mbus\" needs a key (its M-Bus frames are always "
+        "encrypted)");
+}
 
 TEST_CASE("timezone: an IANA zone per meter; preset \"ie\" defaults to Europe/Dublin", "[config]") {
   const GatewayConfig c = Parse(

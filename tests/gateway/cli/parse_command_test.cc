@@ -184,6 +184,39 @@ TEST_CASE("encrypted input decrypts with --key and fails cleanly without", "[par
   }
 }
 
+TEST_CASE("parse with wrapping mbus reads an Austrian M-Bus capture and reports other frames",
+          "[parse_command]") {
+  const std::string capture =
+      ReadCorpusFile("node-dsmr-parser__at-mbus-dlms__austria-example-1.bin");
+  // An M-Bus ACK and a frame of another kind (CI 0x72) before the capture.
+  std::string other = "\x68\x05\x05\x68\x08\x01\x72\x01\x02";
+  other += static_cast<char>(0x08 + 0x01 + 0x72 + 0x01 + 0x02);
+  other += '\x16';
+  TempFile in("\xE5" + other + capture);
+  ParseCommandOptions opt;
+  opt.inputs = {in.path()};
+  opt.key = ParseAesKey("36C66639E48A8CA4D6BC8B282A793BBB");
+  opt.wrapping = Wrapping::kMbus;
+  Capture out, err;
+  REQUIRE(Run(opt, out, err) == 0);
+  const auto lines = out.Lines();
+  REQUIRE(lines.size() == 1);
+  const json j = json::parse(lines[0]);
+  CHECK(j["header"] == "KFM5\\DLMS");
+  CHECK(j["crc"] == "valid");
+  bool energy = false;
+  for (const json& o : j["objects"]) {
+    if (o["obis"] == "1-0:1.8.0") energy = o["value"] == 12937 && o["unit"] == "Wh";
+  }
+  CHECK(energy);
+  CHECK(err.Text() == in.path() + ": 1 M-Bus frames without meter data skipped\n");
+  // Read as plain P1, the same bytes hold no telegram.
+  opt.wrapping = Wrapping::kNone;
+  Capture out2, err2;
+  CHECK(Run(opt, out2, err2) == 1);
+  CHECK(out2.Text().empty());
+}
+
 TEST_CASE("parse with a timezone (--timezone) reads the meter's clock in that zone", "[parse_command]") {
   TempFile in(ReadCorpusFile("dsmr_parser__ie-iskra__iskra-ie5t.txt"));
   ParseCommandOptions opt;

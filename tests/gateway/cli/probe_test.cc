@@ -34,6 +34,10 @@ TEST_CASE("probe snippet: the preset, settings that differ from it, and a key fo
   std::string filled = ProbeSnippet(dev, kProbeSettings[2], "dsmr4");
   CHECK(ParseConfig(filled, "probe.toml", &c, &err));
   CHECK(c.meters.at(0).serial_settings == kProbeSettings[2]);
+  // An Austrian M-Bus interface found at its 2400 8E1: the preset alone, and the key.
+  const std::string at = ProbeSnippet(dev, SerialSettings{2400, 8, Parity::kEven, 1}, "at-mbus");
+  CHECK(at.find("preset = \"at-mbus\"\nkey = \"<32 hex digits") != std::string::npos);
+  CHECK(at.find("baud") == std::string::npos);
 }
 
 TEST_CASE("probe tries the standards first, then the mixes found in the wild", "[probe]") {

@@ -10,7 +10,7 @@
 #include "gateway/core/crc16.h"
 #include "gateway/core/framer.h"
 #include "gateway/core/parser.h"
-#include "gateway/sim/sim_clock.h"
+#include "gateway/core/unwrap.h"
 #include "gateway/sim/sim_clock.h"
 
 namespace p1 {
@@ -25,7 +25,7 @@ constexpr int64_t kMinute = 60000;
 const AesKey kKey = *ParseAesKey("D491470F47126332B07D1923B3504188");
 const AesKey kOtherKey = *ParseAesKey("000102030405060708090A0B0C0D0E0F");
 
-bool Encrypts(const std::string& v) { return v == "lu" || v == "at"; }
+bool Encrypts(const std::string& v) { return v == "lu" || v == "at" || v == "at-mbus"; }
 
 std::unique_ptr<Simulator> Make(const std::string& variant, uint64_t seed, bool keyed) {
   std::string err;
@@ -65,11 +65,14 @@ struct Parsed {
 std::vector<std::unique_ptr<Parsed>> Run(Simulator& sim, int64_t start_ms, int64_t step_ms,
                                          int count, FramerOptions options = {}) {
   Framer framer(options);
+  // at-mbus sends M-Bus long frames: unwrapped as a meter with its preset is.
+  StreamUnwrapper unwrapper(sim.variant() == std::string("at-mbus") ? Wrapping::kMbus
+                                                                    : Wrapping::kNone);
   std::vector<std::unique_ptr<Parsed>> out;
   for (int i = 0; i < count; ++i) {
     const std::string bytes = sim.Next(start_ms + i * step_ms);
     const size_t before = out.size();
-    framer.Feed(bytes, [&](const Frame& f) {
+    framer.Feed(unwrapper.Feed(bytes), [&](const Frame& f) {
       auto p = std::make_unique<Parsed>();
       p->raw = std::string(f.raw);
       p->plaintext = std::string(f.plaintext);
@@ -88,7 +91,7 @@ std::vector<std::unique_ptr<Parsed>> Run(Simulator& sim, int64_t start_ms, int64
 // The energy registers each variant prints.
 std::vector<const char*> EnergyRegisters(const std::string& v) {
   if (v == "lu" || v == "se") return {"1-0:1.8.0", "1-0:2.8.0", "1-0:3.8.0", "1-0:4.8.0"};
-  if (v == "q3d") return {"1-0:1.8.0", "1-0:2.8.0"};
+  if (v == "q3d" || v == "at-mbus") return {"1-0:1.8.0", "1-0:2.8.0"};
   if (v == "at") {
     return {"1-0:1.8.0", "1-0:1.8.1", "1-0:1.8.2", "1-0:2.8.0", "1-0:2.8.1", "1-0:2.8.2",
             "1-0:3.8.0", "1-0:3.8.1", "1-0:3.8.2", "1-0:4.8.0", "1-0:4.8.1", "1-0:4.8.2"};
@@ -97,7 +100,9 @@ std::vector<const char*> EnergyRegisters(const std::string& v) {
 }
 
 double TotalImport(const Parsed& p, const std::string& v) {
-  if (v == "lu" || v == "se" || v == "q3d" || v == "at") return p.Number("1-0:1.8.0");
+  if (v == "lu" || v == "se" || v == "q3d" || v == "at" || v == "at-mbus") {
+    return p.Number("1-0:1.8.0");
+  }
   return p.Number("1-0:1.8.1") + p.Number("1-0:1.8.2");
 }
 
@@ -112,7 +117,7 @@ TEST_CASE("the Irish variant's clock is Irish time, which Europe/Dublin reads ba
 TEST_CASE("every variant: 100 telegrams over an hour frame, verify and parse cleanly",
           "[simulator]") {
   const std::string v =
-      GENERATE("dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at", "ie");
+      GENERATE("dsmr2", "dsmr3", "dsmr4", "dsmr5", "be", "lu", "se", "q3d", "at", "at-mbus", "ie");
   const bool keyed = Encrypts(v);
   INFO("variant " << v);
   auto sim = Make(v, 1234, keyed);
@@ -366,6 +371,63 @@ TEST_CASE("registers never decrease when the caller's clock steps back", "[simul
   CHECK(TotalImport(*c[0], "dsmr5") >= TotalImport(*b[0], "dsmr5"));
 }
 
+TEST_CASE("at-mbus: a Kaifa MA309M's encrypted notification in checksummed M-Bus long frames",
+          "[simulator]") {
+  auto sim = Make("at-mbus", 99, true);
+  CHECK(sim->interval_ms() == 5000);
+  const uint32_t counter = sim->frame_counter();
+  const std::string wire = sim->Next(kJan17 + 90 * kMinute);  // 01:30 CET, a Wednesday
+  const MeterState state = sim->state();
+  CHECK(sim->frame_counter() == counter + 1);
+  // Every frame: 68 L L 68, C = 0x53, A = 0xFF, a DLMS segment CI, checksum, 16.
+  size_t pos = 0, frames = 0;
+  while (pos < wire.size()) {
+    auto u = [&](size_t i) { return static_cast<uint8_t>(wire[pos + i]); };
+    REQUIRE(wire.size() - pos >= 6);
+    REQUIRE(u(0) == 0x68);
+    REQUIRE(u(1) == u(2));
+    REQUIRE(u(3) == 0x68);
+    const size_t len = u(1);
+    REQUIRE(wire.size() - pos >= len + 6);
+    CHECK(u(4) == 0x53);
+    CHECK(u(5) == 0xFF);
+    CHECK(u(6) <= 0x1F);
+    uint8_t sum = 0;
+    for (size_t i = 0; i < len; ++i) sum = static_cast<uint8_t>(sum + u(4 + i));
+    CHECK(u(4 + len) == sum);
+    CHECK(u(5 + len) == 0x16);
+    pos += len + 6;
+    ++frames;
+  }
+  CHECK(frames >= 1);
+
+  StreamUnwrapper unwrapper(Wrapping::kMbus);
+  const std::string apdu(unwrapper.Feed(wire));
+  REQUIRE(static_cast<uint8_t>(apdu[0]) == 0xDB);
+  CHECK(apdu.substr(2, 3) == "KFM");
+  FramerOptions options;
+  options.key = kKey;
+  auto telegrams = Run(*Make("at-mbus", 99, true), kJan17 + 90 * kMinute, 0, 1, options);
+  const Parsed& t = *telegrams[0];
+  INFO(t.plaintext);
+  CHECK(t.plaintext.rfind("/KFM5\\DLMS\r\n\r\n0-0:1.0.0(240117013000W)\r\n", 0) == 0);
+  CHECK(t.crc == CrcStatus::kValid);
+  CHECK(t.Number("1-0:1.8.0") == std::floor(state.ImportWh()));
+  CHECK(t.Number("1-0:32.7.0") == Approx(state.voltage_v[0]).margin(0.051));
+  CHECK(t.Number("1-0:31.7.0") == Approx(state.current_a[0]).margin(0.0051));
+  const double pf = t.Number("1-0:13.7.0");
+  CHECK(pf > 0);
+  CHECK(pf <= 1);
+  const CosemObject* serial = t.Object("0-0:96.1.0");
+  REQUIRE(serial != nullptr);
+  CHECK((serial->kind == ValueKind::kNumber ? serial->number_text : serial->text).size() == 12);
+
+  FramerOptions wrong;
+  wrong.key = kOtherKey;
+  CHECK(Run(*Make("at-mbus", 99, true), kJan17, 0, 1, wrong)[0]->status ==
+        FrameStatus::kDecryptError);
+}
+
 TEST_CASE("bad variants and keys are refused with a message", "[simulator]") {
   std::string err;
   CHECK(Simulator::Create("dsmr9", 1, std::nullopt, std::nullopt, &err) == nullptr);
@@ -373,6 +435,9 @@ TEST_CASE("bad variants and keys are refused with a message", "[simulator]") {
   err.clear();
   CHECK(Simulator::Create("dsmr5", 1, kKey, std::nullopt, &err) == nullptr);
   CHECK(!err.empty());
+  err.clear();
+  CHECK(Simulator::Create("at-mbus", 1, std::nullopt, std::nullopt, &err) == nullptr);
+  CHECK(err.find("needs a key") != std::string::npos);
   CHECK(Simulator::IsVariant("q3d"));
   CHECK(!Simulator::IsVariant(""));
   CHECK(Make("dsmr5", 1, false)->interval_ms() == 1000);
