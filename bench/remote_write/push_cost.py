@@ -13,10 +13,12 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from proc_util import cpu_s, rss_kb  # noqa: E402
+
 BIN = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 class Counter(http.server.BaseHTTPRequestHandler):
@@ -32,17 +34,6 @@ class Counter(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
-
-
-def cpu_s(pid):
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / TICK
-
-
-def rss_kb(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
 
 
 def sent(port):

@@ -44,7 +44,9 @@ for f in /lib/systemd/system/p1gateway.service /usr/share/man/man1/p1gateway.1.g
     /usr/share/man/man5/p1gateway.toml.5.gz /usr/share/bash-completion/completions/p1gateway \
     /usr/share/doc/p1gateway/examples/example.toml /usr/share/doc/p1gateway/examples/99-p1gateway.rules \
     /usr/share/doc/p1gateway/examples/p1gateway-dashboard.json \
-    /usr/share/doc/p1gateway/examples/prometheus.yml; do
+    /usr/share/doc/p1gateway/examples/prometheus.yml \
+    /usr/share/doc/p1gateway/examples/fleet/agent.yml \
+    /usr/share/doc/p1gateway/examples/fleet/fleet-dashboard.json; do
   [ -s "$f" ] || fail "missing $f"
 done
 man_opt=--man=no

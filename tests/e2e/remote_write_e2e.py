@@ -25,7 +25,7 @@ from prometheus_e2e import BE_FILE, HOME_FILE, Feeder, close, expected_imported_
 
 BIN, DATA, TEST = sys.argv[1], sys.argv[2], sys.argv[3]
 HOUSEHOLDS = 20
-OUTAGE_S = 6.0
+OUTAGE_S = 60.0  # the outage: a minute of samples queued, then drained with no gap
 INTERVAL_S = 1.0
 
 
