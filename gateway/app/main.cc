@@ -1,6 +1,7 @@
 // p1gateway: command line entry point. Exit codes: 0 ok, 1 runtime failure,
 // 2 usage or config error.
 #include <malloc.h>
+#include <sys/resource.h>
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
@@ -33,6 +34,19 @@ bool KeyOption(const std::string& hex, const char* what, std::optional<AesKey>* 
   return true;
 }
 
+// The soft descriptor limit up to the hard one, as systemd advises for
+// programs that never use select(): a fleet gateway holds one socket per TCP
+// meter and per client, and Debian's soft default is 1024 (LimitNOFILE=1024:524288).
+void RaiseDescriptorLimit() {
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    spdlog::debug("descriptor limit raised from {} to {}", before, lim.rlim_cur);
+  }
+}
+
 int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
   // A fixed threshold (glibc's own moves up to the largest block freed, up
   // to 32 MiB) keeps a fleet's scrape bodies, 1-5 MB of text and its gzip
@@ -43,6 +57,7 @@ int RunGateway(const std::string& path, GatewayConfig config, int verbosity) {
   if (verbosity == 1) level = "debug";
   if (verbosity >= 2) level = "trace";
   SetupLogging(level);
+  RaiseDescriptorLimit();
   UvLoop loop;
   int rc = 0;
   {

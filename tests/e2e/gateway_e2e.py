@@ -581,6 +581,34 @@ def test_variants_roundtrip(tmp):
                 fail("%s: clock %s is not the time it was simulated" % (v, clock["value"]))
 
 
+def test_fd_limit(tmp):
+    """Started with a soft descriptor limit of 64 (hard 4096), the gateway
+    raises its own soft limit to the hard one: a fleet holds a socket per
+    TCP meter and per client. 200 clients then all get served."""
+    import resource
+    port, mport = free_port(), free_port()
+    cfg = os.path.join(tmp, "fds.toml")
+    with open(cfg, "w") as f:
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "fds"\nsimulate = "dsmr5"\n'
+                'rate = 20\n  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  max_clients = 500\n'
+                % (mport, port))
+    limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 4096))
+    proc = subprocess.Popen([BIN, "--config", cfg], preexec_fn=limit)
+    try:
+        wait_for(lambda: metrics(mport), "metrics")
+        with open("/proc/%d/limits" % proc.pid) as f:
+            row = [line for line in f if line.startswith("Max open files")][0].split()
+        if row[3:5] != ["4096", "4096"]:
+            fail("descriptor limit after start: %r" % row)
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(200)]
+        for c in clients:
+            read_telegram(c)
+        for c in clients:
+            c.close()
+    finally:
+        stop(proc)
+
+
 def test_client_churn(tmp):
     """Hundreds of clients that connect and close at once (FIN or RST), some
     while telegrams are being written to them, end only their own sessions:
@@ -975,6 +1003,7 @@ def main():
          "tcp_source": lambda: test_tcp_source(tmp),
          "rfxtrx_tcp": lambda: test_rfxtrx_tcp(tmp),
          "mbus_tcp": lambda: test_mbus_tcp(tmp),
+         "fd_limit": lambda: test_fd_limit(tmp),
          "timezone_tcp": lambda: test_timezone_tcp(tmp),
          "variants_roundtrip": lambda: test_variants_roundtrip(tmp),
          "client_churn": lambda: test_client_churn(tmp),
