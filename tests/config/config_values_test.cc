@@ -235,7 +235,7 @@ TEST_CASE("the shipped demo and example configs are valid") {
   GatewayConfig demo;
   std::string err;
   REQUIRE(LoadConfigFile(P1GW_SOURCE_DIR "/config/demo.toml", &demo, &err));
-  REQUIRE(demo.meters.size() == 3);
+  REQUIRE(demo.meters.size() == 4);
   CHECK(demo.meters[0].name == "home");
   CHECK(demo.meters[0].simulate == "dsmr5");
   CHECK(demo.meters[0].listeners.size() == 2);
@@ -248,6 +248,9 @@ TEST_CASE("the shipped demo and example configs are valid") {
   CHECK(demo.meters[2].key.has_value());
   CHECK(demo.meters[2].aad_key.has_value());
   CHECK(demo.meters[2].listeners[0].listen.port == 2003);
+  CHECK(demo.meters[3].simulate == "at-mbus");
+  CHECK(demo.meters[3].wrapping == Wrapping::kMbus);
+  CHECK(demo.meters[3].listeners[0].listen.port == 2004);
   CHECK(demo.metrics_listen.ToString() == "127.0.0.1:9464");
 
   GatewayConfig example;

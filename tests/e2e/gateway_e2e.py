@@ -302,7 +302,7 @@ def test_fanout_pty(tmp):
 
 def test_demo():
     with running(["--demo"], signal.SIGINT):
-        for port, name in [(2001, "home"), (2002, "be"), (2003, "lu")]:
+        for port, name in [(2001, "home"), (2002, "be"), (2003, "lu"), (2004, "at")]:
             s = wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1),
                          "demo port %d" % port)
             t = read_telegram(s, timeout=15)
@@ -311,7 +311,7 @@ def test_demo():
             s.close()
         text = wait_for(lambda: (lambda t: t if metric_value(t, "dsmr_meter_up", {"meter": "lu"}) == 1
                                  else None)(metrics(9464)), "demo metrics")
-        for meter in ["home", "be", "lu"]:
+        for meter in ["home", "be", "lu", "at"]:
             if metric_value(text, "dsmr_electricity_imported_joules_total", {"meter": meter}) is None:
                 fail("demo meter %s has no imported energy total" % meter)
         if metric_value(text, "dsmr_gas_cubic_meters_total", {"meter": "home"}) is None:

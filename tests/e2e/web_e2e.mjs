@@ -23,12 +23,18 @@ const near = (a, b, tol) => a !== undefined && b !== undefined && Math.abs(a - b
 
 function expected(reading) {
   const o = new Map(reading.objects.map(x => [x.obis, x]));
-  const w = k => (o.has(k) ? Math.round(o.get(k).value * 1000) : undefined);
+  // Power in W and energy in kWh, from the unit the meter sent (kW or W, kWh or Wh).
+  const w = k => (o.has(k) ? Math.round(o.get(k).value * (o.get(k).unit === 'W' ? 1 : 1000)) : undefined);
+  const kwh = x => x.value / (x.unit === 'Wh' ? 1000 : 1);
   const want = {power_w: w('1-0:1.7.0'), export_w: w('1-0:2.7.0')};
   if (o.has('1-0:32.7.0')) want.l1_voltage_v = o.get('1-0:32.7.0').value;
   if (o.has('1-0:31.7.0')) want.l1_current_a = o.get('1-0:31.7.0').value;
   if (o.has('1-0:1.6.0')) want.month_peak_w = w('1-0:1.6.0');
   for (const d of reading.mbus) want[`mbus_${d.channel}`] = d.value;
+  // The card's energy rows: the tariff registers, else the totals.
+  const regs = reading.objects.filter(x => /^1-0:[12]\.8\.[1-9]$/.test(x.obis));
+  const shown = regs.length ? regs : reading.objects.filter(x => /^1-0:[12]\.8\.0$/.test(x.obis));
+  for (const x of shown) want[`kwh_${x.obis}`] = kwh(x);
   return want;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The live page (GET /) in a real browser: the demo's three meters on free
+"""The live page (GET /) in a real browser: the demo's four meters on free
 ports, headless Chromium driven by playwright-core (web_e2e.mjs). Exits 77
 (skipped) only when chromium, node or npm is missing or playwright-core
 cannot be installed. Usage: web_e2e.py BINARY DATA_DIR BUILD_DIR DEMO_TOML"""
