@@ -1,7 +1,5 @@
 #include "exporters/prometheus_exporter.h"
 
-#include <malloc.h>
-
 #include <utility>
 
 #include "exporters/http/http_server.h"
@@ -9,12 +7,6 @@
 #include "gateway/loop/wall_clock.h"
 
 namespace p1 {
-namespace {
-
-constexpr size_t kTrimAfterBytes = 256 * 1024;  // ~50 meters' exposition
-
-}  // namespace
-
 PrometheusExporter::PrometheusExporter(std::string version, SnapshotSource source,
                                        MqttSource mqtt, RemoteWriteSource remote_write)
     : version_(std::move(version)),
@@ -40,12 +32,14 @@ std::vector<prometheus::MetricFamily> PrometheusExporter::Collect(int64_t now_un
 }
 
 std::string PrometheusExporter::Render(int64_t now_unix_ms) const {
-  std::string text = SerializeMetrics(Collect(now_unix_ms));
-  // A fleet's families are ~10^4 small blocks, freed just now; glibc keeps
-  // the pages they spanned (RSS +11 MB after scrapes of 500 meters) unless
-  // told to return them. Small scrapes are not worth the heap walk.
-  if (text.size() > kTrimAfterBytes) malloc_trim(0);
-  return text;
+  std::optional<MqttMetrics> mqtt;
+  if (mqtt_) mqtt = mqtt_();
+  std::vector<RemoteWriteMetrics> rw;
+  if (remote_write_) rw = remote_write_();
+  // Written straight into the text: the only large blocks are the ~70
+  // families' lines and the body, which glibc maps and unmaps on its own.
+  return RenderMetrics(source_(), now_unix_ms, version_, mqtt ? &*mqtt : nullptr,
+                       rw.empty() ? nullptr : &rw, &lines_);
 }
 
 }  // namespace p1

@@ -43,6 +43,7 @@ class PrometheusExporter {
   SnapshotSource source_;
   MqttSource mqtt_;
   RemoteWriteSource remote_write_;
+  mutable FamilyLines lines_;  // reused by every scrape (see FamilyLines)
 };
 
 }  // namespace p1

@@ -1,5 +1,7 @@
 #include "exporters/metrics/metric_families.h"
 
+#include <charconv>
+#include <cmath>
 #include <utility>
 
 namespace p1 {
@@ -80,7 +82,9 @@ constexpr FamilySpec kSpecs[] = {
      "Times a TCP source was closed and reconnected because it sent nothing for silence_timeout."},
     {"p1gateway_received_bytes_total", kC, "Bytes read from the meter's source."},
     {"p1gateway_source_foreign_packets_total", kC,
-     "Packets of a wrapped source (wrapping = \"rfxtrx\") that carried no P1 data, skipped."},
+     "Packets of a wrapped source that carried no meter data, skipped: RFXtrx packets of other "
+     "types (wrapping = \"rfxtrx\"); M-Bus frames of other kinds, with a bad checksum or of an "
+     "incomplete APDU (wrapping = \"mbus\")."},
     {"p1gateway_clients", kG, "Clients connected to a proxy listener."},
     {"p1gateway_client_dropped_telegrams_total", kC, "Telegrams a slow client lost (its queue was full)."},
     {"p1gateway_client_dropped_chunks_total", kC,
@@ -128,13 +132,93 @@ static_assert(std::size(kSpecs) == static_cast<size_t>(Fam::kCount), "one spec p
 
 const FamilySpec& SpecOf(Fam f) { return kSpecs[static_cast<size_t>(f)]; }
 
-FamilySet::FamilySet(size_t meters) {
+namespace {
+
+// A sample value as prometheus-cpp 1.0's TextSerializer writes it (an
+// ostream at precision max_digits10 - 1, i.e. "%.16g"): "Nan", "+Inf",
+// "-Inf", else the shortest "%.16g" text. to_chars is that, without the stream.
+void AppendValue(std::string* out, double v) {
+  if (std::isnan(v)) {
+    out->append("Nan");
+  } else if (std::isinf(v)) {
+    out->append(v < 0 ? "-Inf" : "+Inf");
+  } else {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 16);
+    out->append(buf, r.ptr);
+  }
+}
+
+void AppendEscaped(std::string* out, const std::string& value) {
+  size_t start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '\\' && c != '"' && c != '\n') continue;
+    out->append(value, start, i - start);
+    out->push_back('\\');
+    out->push_back(c == '\n' ? 'n' : c);
+    start = i + 1;
+  }
+  out->append(value, start, std::string::npos);
+}
+
+const char* TypeName(prometheus::MetricType t) {
+  switch (t) {
+    case prometheus::MetricType::Counter: return "counter";
+    case prometheus::MetricType::Gauge: return "gauge";
+    case prometheus::MetricType::Summary: return "summary";
+    case prometheus::MetricType::Untyped: return "untyped";
+    case prometheus::MetricType::Histogram: return "histogram";
+  }
+  return "untyped";
+}
+
+}  // namespace
+
+void AppendFamilyHeader(std::string* out, std::string_view name, std::string_view help,
+                        prometheus::MetricType type) {
+  if (!help.empty()) out->append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out->append("# TYPE ").append(name).append(" ").append(TypeName(type)).append("\n");
+}
+
+void AppendSample(std::string* out, std::string_view name, const Label* labels, size_t count,
+                  const Label* more, size_t more_count, double value, int64_t timestamp_ms) {
+  out->append(name);
+  char sep = '{';
+  for (const Label* set : {labels, more}) {
+    const size_t n = set == labels ? count : more_count;
+    for (size_t i = 0; i < n; ++i) {
+      out->push_back(sep);
+      out->append(set[i].name).append("=\"");
+      AppendEscaped(out, set[i].value);
+      out->push_back('"');
+      sep = ',';
+    }
+  }
+  if (sep == ',') out->push_back('}');
+  out->push_back(' ');
+  AppendValue(out, value);
+  if (timestamp_ms != 0) out->append(" ").append(std::to_string(timestamp_ms));
+  out->push_back('\n');
+}
+
+FamilySet::FamilySet(size_t meters, bool text, FamilyLines* lines)
+    : text_(text), lines_(lines != nullptr ? *lines : own_lines_) {
+  if (text_) {
+    for (std::string& l : lines_) l.clear();  // capacity kept
+    return;
+  }
   // One series per meter is the common case; growing by moves of
   // ClientMetric (~250 bytes each) cost ~10% of a 500-meter scrape.
   for (auto& v : samples_) v.reserve(meters);
 }
 
 void FamilySet::Add(Fam f, const Labels& base, std::initializer_list<Label> extra, double value) {
+  if (text_) {
+    AppendSample(&lines_[static_cast<size_t>(f)], SpecOf(f).name, base.data(), base.size(),
+                 extra.begin(), extra.size(), value, 0);
+    return;
+  }
   prometheus::ClientMetric& m = samples_[static_cast<size_t>(f)].emplace_back();
   m.label.reserve(base.size() + extra.size());
   m.label.insert(m.label.end(), base.begin(), base.end());
@@ -144,6 +228,22 @@ void FamilySet::Add(Fam f, const Labels& base, std::initializer_list<Label> extr
   } else {
     m.gauge.value = value;
   }
+}
+
+std::string FamilySet::TakeText() {
+  size_t size = 0;
+  for (size_t i = 0; i < lines_.size(); ++i) {
+    if (!lines_[i].empty()) size += 96 + std::char_traits<char>::length(kSpecs[i].help) + lines_[i].size();
+  }
+  std::string out;
+  out.reserve(size);
+  for (size_t i = 0; i < lines_.size(); ++i) {
+    if (lines_[i].empty()) continue;
+    AppendFamilyHeader(&out, kSpecs[i].name, kSpecs[i].help, kSpecs[i].type);
+    out.append(lines_[i]);
+    lines_[i].clear();
+  }
+  return out;
 }
 
 std::vector<prometheus::MetricFamily> FamilySet::Take() {

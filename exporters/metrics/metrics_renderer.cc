@@ -107,10 +107,11 @@ double SampleValue(const prometheus::MetricFamily& f, const prometheus::ClientMe
                                                    : m.untyped.value;
 }
 
-std::vector<prometheus::MetricFamily> CollectMetrics(
-    const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms, std::string_view version,
-    const MqttMetrics* mqtt, const std::vector<RemoteWriteMetrics>* remote_write) {
-  FamilySet set(meters.size());
+namespace {
+
+void AddAll(const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms,
+            std::string_view version, const MqttMetrics* mqtt,
+            const std::vector<RemoteWriteMetrics>* remote_write, FamilySet& set) {
   AddMeters(meters, now_unix_ms, &set);
   if (mqtt != nullptr) {
     set.Add(Fam::kMqttConnected, {}, {}, mqtt->connected ? 1 : 0);
@@ -135,51 +136,26 @@ std::vector<prometheus::MetricFamily> CollectMetrics(
     }
   }
   set.Add(Fam::kBuildInfo, {}, {{"version", std::string(version)}}, 1);
-  return set.Take();
-}
-
-namespace {
-
-// A sample value as prometheus-cpp 1.0's TextSerializer writes it (an
-// ostream at precision max_digits10 - 1, i.e. "%.16g"): "Nan", "+Inf",
-// "-Inf", else the shortest "%.16g" text. to_chars is that, without the stream.
-void AppendValue(std::string* out, double v) {
-  if (std::isnan(v)) {
-    out->append("Nan");
-  } else if (std::isinf(v)) {
-    out->append(v < 0 ? "-Inf" : "+Inf");
-  } else {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 16);
-    out->append(buf, r.ptr);
-  }
-}
-
-void AppendEscaped(std::string* out, const std::string& value) {
-  size_t start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c != '\\' && c != '"' && c != '\n') continue;
-    out->append(value, start, i - start);
-    out->push_back('\\');
-    out->push_back(c == '\n' ? 'n' : c);
-    start = i + 1;
-  }
-  out->append(value, start, std::string::npos);
-}
-
-const char* TypeName(prometheus::MetricType t) {
-  switch (t) {
-    case prometheus::MetricType::Counter: return "counter";
-    case prometheus::MetricType::Gauge: return "gauge";
-    case prometheus::MetricType::Summary: return "summary";
-    case prometheus::MetricType::Untyped: return "untyped";
-    case prometheus::MetricType::Histogram: return "histogram";
-  }
-  return "untyped";
 }
 
 }  // namespace
+
+std::vector<prometheus::MetricFamily> CollectMetrics(
+    const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms, std::string_view version,
+    const MqttMetrics* mqtt, const std::vector<RemoteWriteMetrics>* remote_write) {
+  FamilySet set(meters.size());
+  AddAll(meters, now_unix_ms, version, mqtt, remote_write, set);
+  return set.Take();
+}
+
+std::string RenderMetrics(const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms,
+                          std::string_view version, const MqttMetrics* mqtt,
+                          const std::vector<RemoteWriteMetrics>* remote_write,
+                          FamilyLines* lines) {
+  FamilySet set(meters.size(), /*text=*/true, lines);
+  AddAll(meters, now_unix_ms, version, mqtt, remote_write, set);
+  return set.TakeText();
+}
 
 // Byte for byte what prometheus::TextSerializer writes for counter, gauge
 // and untyped families -- CollectMetrics makes no others (a test holds the
@@ -191,25 +167,10 @@ std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& famili
   for (const auto& f : families) estimate += 64 + f.help.size() + f.metric.size() * 160;
   out.reserve(estimate);
   for (const auto& f : families) {
-    if (!f.help.empty()) out.append("# HELP ").append(f.name).append(" ").append(f.help).append("\n");
-    out.append("# TYPE ").append(f.name).append(" ").append(TypeName(f.type)).append("\n");
+    AppendFamilyHeader(&out, f.name, f.help, f.type);
     for (const auto& m : f.metric) {
-      out.append(f.name);
-      if (!m.label.empty()) {
-        char sep = '{';
-        for (const auto& l : m.label) {
-          out.push_back(sep);
-          out.append(l.name).append("=\"");
-          AppendEscaped(&out, l.value);
-          out.push_back('"');
-          sep = ',';
-        }
-        out.push_back('}');
-      }
-      out.push_back(' ');
-      AppendValue(&out, SampleValue(f, m));
-      if (m.timestamp_ms != 0) out.append(" ").append(std::to_string(m.timestamp_ms));
-      out.push_back('\n');
+      AppendSample(&out, f.name, m.label.data(), m.label.size(), nullptr, 0, SampleValue(f, m),
+                   m.timestamp_ms);
     }
   }
   return out;

@@ -51,6 +51,14 @@ std::vector<prometheus::MetricFamily> CollectMetrics(
     const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms, std::string_view version,
     const MqttMetrics* mqtt = nullptr, const std::vector<RemoteWriteMetrics>* remote_write = nullptr);
 
+// SerializeMetrics(CollectMetrics(...)) byte for byte, written straight
+// into the text (what a scrape serves; no ClientMetric per sample).
+// `lines`: kept by the caller from one scrape to the next (see FamilyLines).
+std::string RenderMetrics(const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms,
+                          std::string_view version, const MqttMetrics* mqtt = nullptr,
+                          const std::vector<RemoteWriteMetrics>* remote_write = nullptr,
+                          FamilyLines* lines = nullptr);
+
 // Only the meters' families (no p1gateway_build_info, no MQTT): what a
 // push at one meter's telegram sends.
 std::vector<prometheus::MetricFamily> CollectMeterMetrics(

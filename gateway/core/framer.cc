@@ -14,6 +14,7 @@ namespace {
 constexpr char kStart = '/';
 constexpr char kEnd = '!';
 constexpr unsigned char kGloTag = 0xDB;
+constexpr size_t kInitialBuffer = 2048;  // a DSMR 5 telegram is ~1 KB, a Belgian one ~2 KB
 
 CrcStatus CrcResult(uint8_t digits, uint16_t sent, uint16_t computed) {
   if (digits == 0) return CrcStatus::kAbsent;
@@ -44,12 +45,15 @@ bool CheckPlaintext(std::string_view text, CrcStatus* crc) {
 }  // namespace
 
 Framer::Framer(FramerOptions options) : options_(std::move(options)) {
-  // One reservation up front: steady-state framing never grows these.
-  buf_.reserve(options_.max_telegram_bytes);
+  // Room for a typical telegram up front; a larger one grows a buffer once
+  // and steady-state framing never grows it again. Not max_telegram_bytes:
+  // in a fleet of hundreds of meters those 16 KiB per buffer add up.
+  const size_t initial = std::min<size_t>(options_.max_telegram_bytes, kInitialBuffer);
+  buf_.reserve(initial);
   error_.reserve(128);
   if (options_.key) {
-    glo_buf_.reserve(options_.max_telegram_bytes);
-    decrypted_.reserve(options_.max_telegram_bytes);
+    glo_buf_.reserve(initial);
+    decrypted_.reserve(initial);
     cipher_ = std::make_unique<GloCipher>();
   }
 }

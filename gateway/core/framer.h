@@ -141,7 +141,7 @@ class Framer {
   FramerOptions options_;
   FramerStats stats_;
   State state_ = State::kIdle;
-  std::string buf_;                    // current plain frame bytes; capacity reserved once
+  std::string buf_;                    // current plain frame bytes; grows to the largest telegram once
   std::string glo_buf_;                // current encrypted frame bytes (key only)
   std::string decrypted_;              // plaintext of the current encrypted frame
   std::string dlms_text_;              // DSMR text of a decrypted DLMS data-notification

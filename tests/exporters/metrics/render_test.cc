@@ -212,9 +212,21 @@ TEST_CASE("exposition text is byte-identical to prometheus-cpp's TextSerializer"
     meters.push_back(MakeSnapshot("m" + std::to_string(i++), TelegramFromText(text, kT0),
                                   {{"note", "a\\b\"c\nd"}}));
   }
-  std::vector<prometheus::MetricFamily> fams = CollectMetrics(meters, kT0, "1.2.3");
+  MqttMetrics mqtt;
+  mqtt.connected = true;
+  mqtt.published = 7;
+  std::vector<RemoteWriteMetrics> rw(2);
+  rw[0].target = "vm \"main\"";
+  rw[0].pending = 3;
+  rw[0].oldest_pending_unix_ms = kT0 - 1500;
+  rw[1].target = "backup";
+  std::vector<prometheus::MetricFamily> fams = CollectMetrics(meters, kT0, "1.2.3", &mqtt, &rw);
   REQUIRE(fams.size() > 10);
-  CHECK(SerializeMetrics(fams) == prometheus::TextSerializer().Serialize(fams));
+  const std::string text = prometheus::TextSerializer().Serialize(fams);
+  CHECK(SerializeMetrics(fams) == text);
+  // What a scrape serves, written without ClientMetrics, is the same text.
+  CHECK(RenderMetrics(meters, kT0, "1.2.3", &mqtt, &rw) == text);
+  CHECK(RenderMetrics({}, kT0, "1.2.3") == SerializeMetrics(CollectMetrics({}, kT0, "1.2.3")));
 
   prometheus::MetricFamily special;
   special.name = "x";
