@@ -17,8 +17,9 @@ struct Telegram {
   Telegram(const Telegram&) = delete;  // reading's views point into plaintext
   Telegram& operator=(const Telegram&) = delete;
 
-  std::string raw;        // bytes as sent by the meter (the 0xDB frame if encrypted)
-  std::string plaintext;  // '/'..CRC line; equals raw unless decrypted
+  std::string raw;        // encrypted only: the 0xDB frame as sent (else empty:
+                          // plaintext is then the bytes as sent; no second copy per meter)
+  std::string plaintext;  // '/'..CRC line
   bool encrypted = false;
   CrcStatus crc = CrcStatus::kAbsent;
   int64_t received_unix_ms = 0;  // wall clock at the moment the last byte arrived
