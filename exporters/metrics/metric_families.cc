@@ -185,16 +185,17 @@ void AppendSample(std::string* out, std::string_view name, const Label* labels, 
                   const Label* more, size_t more_count, double value, int64_t timestamp_ms) {
   out->append(name);
   char sep = '{';
-  for (const Label* set : {labels, more}) {
-    const size_t n = set == labels ? count : more_count;
+  auto append = [&](const Label* l, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       out->push_back(sep);
-      out->append(set[i].name).append("=\"");
-      AppendEscaped(out, set[i].value);
+      out->append(l[i].name).append("=\"");
+      AppendEscaped(out, l[i].value);
       out->push_back('"');
       sep = ',';
     }
-  }
+  };
+  append(labels, count);
+  append(more, more_count);
   if (sep == ',') out->push_back('}');
   out->push_back(' ');
   AppendValue(out, value);
