@@ -410,7 +410,8 @@ bool ConfigReader::ReadMeter(const toml::table& t, MeterConfig* m) {
     if (!ParseWrapping(w, &m->wrapping)) {
       return Fail(n->source(), "unknown wrapping '" + w + "' (none | rfxtrx | mbus)");
     }
-    if (m->source == SourceKind::kSimulate) {
+    // A simulated meter sends as its variant does: only that value is accepted.
+    if (m->source == SourceKind::kSimulate && m->wrapping != DefaultWrapping(m->simulate)) {
       return Fail(n->source(), "'wrapping' applies only to serial and tcp meters");
     }
   }

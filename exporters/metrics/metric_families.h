@@ -127,6 +127,8 @@ class FamilySet {
   // per-sample allocation.
   // `lines` (text mode, may be null): the buffers to write into.
   explicit FamilySet(size_t meters = 1, bool text = false, FamilyLines* lines = nullptr);
+  FamilySet(const FamilySet&) = delete;  // lines_ may refer to own_lines_
+  FamilySet& operator=(const FamilySet&) = delete;
 
   // Adds one sample: `base` labels (meter + static labels) then `extra`.
   void Add(Fam f, const Labels& base, std::initializer_list<Label> extra, double value);

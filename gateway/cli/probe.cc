@@ -19,6 +19,7 @@
 #include "gateway/core/framer.h"
 #include "gateway/core/mbus.h"
 #include "gateway/core/parser.h"
+#include "gateway/core/telegram_shape.h"
 #include "gateway/runtime/serial_source.h"
 
 namespace p1 {
@@ -86,6 +87,9 @@ ProbeResult ProbeOnce(const std::string& device, const SerialSettings& settings,
     framer.Feed(std::string_view(buf, static_cast<size_t>(n)), [&](const Frame& f) {
       if (f.status == FrameStatus::kDecryptError) result.encrypted_without_key = true;
       if (f.status != FrameStatus::kTelegram || f.crc == CrcStatus::kInvalid) return;
+      // As the gateway does: line noise framed like a telegram is not one.
+      const char* why = nullptr;
+      if (!CheckTelegramShape(f.plaintext, &why)) return;
       Reading r;
       ParseTelegram(f.plaintext, &r);
       result.found = true;
@@ -101,7 +105,8 @@ ProbeResult ProbeOnce(const std::string& device, const SerialSettings& settings,
     }
     // 7E1 read as 8N1 sets the parity bit on about half the bytes: no need
     // to wait for the timeout.
-    if (total > 512 && high_bit * 4 > total && !result.found) {
+    // Encrypted M-Bus frames look the same: not while valid frames arrive.
+    if (total > 512 && high_bit * 4 > total && !result.found && mbus.stats().frames == 0) {
       result.high_bit_noise = true;
       break;
     }

@@ -45,9 +45,10 @@ bool CheckPlaintext(std::string_view text, CrcStatus* crc) {
 }  // namespace
 
 Framer::Framer(FramerOptions options) : options_(std::move(options)) {
-  // Room for a typical telegram up front; a larger one grows a buffer once
-  // and steady-state framing never grows it again. Not max_telegram_bytes:
-  // in a fleet of hundreds of meters those 16 KiB per buffer add up.
+  // Room for a typical telegram up front; a larger one grows a buffer (by
+  // doubling, within that first telegram) and steady-state framing never
+  // grows it again. Not max_telegram_bytes: in a fleet of hundreds of
+  // meters those 16 KiB per buffer add up.
   const size_t initial = std::min<size_t>(options_.max_telegram_bytes, kInitialBuffer);
   buf_.reserve(initial);
   error_.reserve(128);

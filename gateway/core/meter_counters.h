@@ -19,7 +19,7 @@ struct MeterCounters {
   uint64_t timeouts = 0;            // stale_after elapsed without a telegram
   uint64_t silence_reconnects = 0;  // TCP source closed after silence_timeout without bytes
   uint64_t reconnects = 0;
-  uint64_t foreign_packets = 0;     // wrapping = "rfxtrx": RFXtrx packets that carried no P1 data
+  uint64_t foreign_packets = 0;     // wrapping = "rfxtrx" | "mbus": packets/frames without meter data
   uint64_t received_bytes = 0;
 };
 

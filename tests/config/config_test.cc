@@ -692,6 +692,13 @@ TEST_CASE("wrapping = \"rfxtrx\" for serial and tcp meters; none by default; sho
         "t.toml:4:12: unknown wrapping 'rfx' (none | rfxtrx | mbus)");
   CHECK(ErrorOf("[[meters]]\nname = \"s\"\nsimulate = \"dsmr5\"\nwrapping = \"rfxtrx\"\n") ==
         "t.toml:4:12: 'wrapping' applies only to serial and tcp meters");
+  // The variant's own wrapping, written out, is accepted (configs that said so still load).
+  const GatewayConfig same = Parse(
+      "[[meters]]\nname = \"p\"\nsimulate = \"dsmr5\"\nwrapping = \"none\"\n"
+      "[[meters]]\nname = \"q\"\nsimulate = \"at-mbus\"\nwrapping = \"mbus\"\n"
+      "key = \"D491470F47126332B07D1923B3504188\"\n");
+  CHECK(same.meters[0].wrapping == Wrapping::kNone);
+  CHECK(same.meters[1].wrapping == Wrapping::kMbus);
 }
 
 }  // namespace

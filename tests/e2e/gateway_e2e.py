@@ -586,6 +586,9 @@ def test_fd_limit(tmp):
     raises its own soft limit to the hard one: a fleet holds a socket per
     TCP meter and per client. 200 clients then all get served."""
     import resource
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[1] < 4096:
+        print("SKIP: the hard descriptor limit is below 4096")
+        sys.exit(77)
     port, mport = free_port(), free_port()
     cfg = os.path.join(tmp, "fds.toml")
     with open(cfg, "w") as f:
@@ -706,6 +709,24 @@ def test_simulate_pty(tmp):
             fail("probe on simulated dsmr5: exit %d, out %r err %r" % (r.returncode, r.stdout, r.stderr))
     if os.path.exists(link):
         fail("simulate left its pty link behind")
+    # A long APDU (four segments of ciphertext-like bytes, half with the top
+    # bit set) arriving a frame at a time: more than 512 such bytes before the
+    # APDU is whole must not be taken for a 7E1 line read as 8N1.
+    meter = PtyMeter(os.path.join(tmp, "kaifa-long"))
+    data = bytes((i * 151 + 7) & 0xFF for i in range(900))
+    chunks = [data[i:i + 240] for i in range(0, len(data), 240)]
+    frames = [mbus_long_frame(n | (0x10 if n == len(chunks) - 1 else 0), b"\x01\x67" + c)
+              for n, c in enumerate(chunks)]
+    probe = subprocess.Popen([BIN, "probe", meter.link, "--timeout-ms", "3000"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.time() + 25
+    while probe.poll() is None and time.time() < end:
+        for fr in frames:
+            meter.write(fr)
+            time.sleep(0.15)
+    out, err = probe.communicate(timeout=10)
+    if probe.returncode != 0 or 'preset = "at-mbus"' not in out:
+        fail("probe on a long M-Bus APDU: exit %d, out %r err %r" % (probe.returncode, out, err))
     # An Austrian meter's M-Bus interface: detected from its frames, key asked for.
     with running(["simulate", "--variant", "at-mbus", "--rate", "20", "--out", link,
                   "--key", "000102030405060708090A0B0C0D0E0F"]):
