@@ -22,24 +22,23 @@ void PrometheusExporter::Register(HttpServer* server) const {
   });
 }
 
+PrometheusExporter::Health PrometheusExporter::GatewayHealth() const {
+  Health h;
+  if (mqtt_) h.mqtt = mqtt_();
+  if (remote_write_) h.remote_write = remote_write_();
+  return h;
+}
+
 std::vector<prometheus::MetricFamily> PrometheusExporter::Collect(int64_t now_unix_ms) const {
-  std::optional<MqttMetrics> mqtt;
-  if (mqtt_) mqtt = mqtt_();
-  std::vector<RemoteWriteMetrics> rw;
-  if (remote_write_) rw = remote_write_();
-  return CollectMetrics(source_(), now_unix_ms, version_, mqtt ? &*mqtt : nullptr,
-                        rw.empty() ? nullptr : &rw);
+  const Health h = GatewayHealth();
+  return CollectMetrics(source_(), now_unix_ms, version_, h.Mqtt(), h.RemoteWrite());
 }
 
 std::string PrometheusExporter::Render(int64_t now_unix_ms) const {
-  std::optional<MqttMetrics> mqtt;
-  if (mqtt_) mqtt = mqtt_();
-  std::vector<RemoteWriteMetrics> rw;
-  if (remote_write_) rw = remote_write_();
+  const Health h = GatewayHealth();
   // Written straight into the text: the only large blocks are the ~70
   // families' lines and the body, which glibc maps and unmaps on its own.
-  return RenderMetrics(source_(), now_unix_ms, version_, mqtt ? &*mqtt : nullptr,
-                       rw.empty() ? nullptr : &rw, &lines_);
+  return RenderMetrics(source_(), now_unix_ms, version_, h.Mqtt(), h.RemoteWrite(), &lines_);
 }
 
 }  // namespace p1

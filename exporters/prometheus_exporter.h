@@ -39,6 +39,17 @@ class PrometheusExporter {
   std::vector<prometheus::MetricFamily> Collect(int64_t now_unix_ms) const;
 
  private:
+  // The MQTT and remote-write figures a scrape or a push shows now.
+  struct Health {
+    std::optional<MqttMetrics> mqtt;
+    std::vector<RemoteWriteMetrics> remote_write;
+    const MqttMetrics* Mqtt() const { return mqtt ? &*mqtt : nullptr; }
+    const std::vector<RemoteWriteMetrics>* RemoteWrite() const {
+      return remote_write.empty() ? nullptr : &remote_write;
+    }
+  };
+  Health GatewayHealth() const;
+
   const std::string version_;
   SnapshotSource source_;
   MqttSource mqtt_;
