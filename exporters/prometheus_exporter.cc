@@ -16,7 +16,13 @@ PrometheusExporter::PrometheusExporter(std::string version, SnapshotSource sourc
 
 void PrometheusExporter::Register(HttpServer* server) const {
   server->Handle("/metrics", [this](const HttpRequest&) {
-    HttpResponse r = HttpResponse::Text(200, Render(WallClockMs()));
+    // A body still being written to a slow client is left to it.
+    if (!body_ || body_.use_count() > 1) body_ = std::make_shared<std::string>();
+    const Health h = GatewayHealth();
+    RenderMetrics(source_(), WallClockMs(), version_, h.Mqtt(), h.RemoteWrite(), &lines_,
+                  body_.get());
+    HttpResponse r;
+    r.shared_body = body_;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   });
@@ -36,8 +42,6 @@ std::vector<prometheus::MetricFamily> PrometheusExporter::Collect(int64_t now_un
 
 std::string PrometheusExporter::Render(int64_t now_unix_ms) const {
   const Health h = GatewayHealth();
-  // Written straight into the text: the only large blocks are the ~70
-  // families' lines and the body, which glibc maps and unmaps on its own.
   return RenderMetrics(source_(), now_unix_ms, version_, h.Mqtt(), h.RemoteWrite(), &lines_);
 }
 

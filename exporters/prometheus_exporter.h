@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,8 @@ class PrometheusExporter {
   MqttSource mqtt_;
   RemoteWriteSource remote_write_;
   mutable FamilyLines lines_;  // reused by every scrape (see FamilyLines)
+  // The last scrape's body, reused by the next unless a write still holds it.
+  mutable std::shared_ptr<std::string> body_;
 };
 
 }  // namespace p1

@@ -3,8 +3,9 @@
 fed by one feeder process that sends each of them the 913-byte benchmark
 telegram once a second over loopback. For each N prints the gateway's CPU
 (% of a core, and per meter), RSS (and per meter above the 0-meter
-baseline), and /metrics scrape time and size (best and median of 10).
-usage: scale.py BINARY TELEGRAM [N ...]   (default N: 100 500 1000)"""
+baseline), and /metrics scrape time (best and median of 10, timed by Python and by curl) and size.
+usage: scale.py BINARY TELEGRAM [N ...]   (default N: 100 500 1000)
+GZ=1: curl asks for gzip, as Prometheus does."""
 import os
 import selectors
 import socket
@@ -61,6 +62,15 @@ def scrape(port):
     return time.perf_counter() - t, len(body)
 
 
+def scrape_curl(port):
+    """The same scrape timed by curl, a compiled client like Prometheus
+    (Python's own reading of 1-2 MB adds to its figure): seconds."""
+    gzip = ["--compressed"] if os.environ.get("GZ") else []
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", *gzip,
+                          "http://127.0.0.1:%d/metrics" % port], capture_output=True, text=True, timeout=30)
+    return float(out.stdout)
+
+
 def run(tmp, n):
     feed_port, http_port = free_port(), free_port()
     cfg = os.path.join(tmp, "fleet-%d.toml" % n)
@@ -87,10 +97,12 @@ def run(tmp, n):
         cpu = (cpu_s(gw.pid) - c0) / (time.time() - t0) * 100
         rss_before = rss_kb(gw.pid)
         scrapes = [scrape(http_port) for _ in range(10)]
+        curl = [scrape_curl(http_port) for _ in range(10)]
         rss_after = rss_kb(gw.pid)
         return {"n": n, "up": up, "cpu": cpu, "rss": rss_before, "rss_after": rss_after,
                 "scrape_best": min(s[0] for s in scrapes) * 1000,
                 "scrape_median": statistics.median(s[0] for s in scrapes) * 1000,
+                "curl_best": min(curl) * 1000, "curl_median": statistics.median(curl) * 1000,
                 "bytes": scrapes[-1][1]}
     finally:
         gw.terminate()
@@ -105,13 +117,14 @@ def main():
         base = run(tmp, 0)
         print("baseline (0 meters): RSS %.1f MB" % (base["rss"] / 1024))
         print("| meters | up | CPU % of a core | CPU % per meter | RSS MB | RSS KiB per meter | "
-              "RSS after 10 scrapes MB | scrape best / median ms | scrape KB |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "RSS after 20 scrapes MB | scrape best / median ms (Python) | (curl) | scrape KB |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for n in COUNTS:
             r = run(tmp, n)
-            print("| %d | %d | %.2f | %.5f | %.1f | %.1f | %.1f | %.1f / %.1f | %.0f |" % (
+            print("| %d | %d | %.2f | %.5f | %.1f | %.1f | %.1f | %.1f / %.1f | %.1f / %.1f | %.0f |" % (
                 n, r["up"], r["cpu"], r["cpu"] / n, r["rss"] / 1024, (r["rss"] - base["rss"]) / n,
-                r["rss_after"] / 1024, r["scrape_best"], r["scrape_median"], r["bytes"] / 1024))
+                r["rss_after"] / 1024, r["scrape_best"], r["scrape_median"],
+                r["curl_best"], r["curl_median"], r["bytes"] / 1024))
             sys.stdout.flush()
 
 

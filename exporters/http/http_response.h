@@ -21,6 +21,10 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  // Instead of `body` (which must then be empty): a buffer the handler keeps
+  // and reuses once no write holds it any more (use_count() == 1). Not for
+  // streaming responses.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones ("Allow", ...)
   // Set for a long-lived streaming response (server-sent events): the head
   // goes out without a length (chunked for HTTP/1.1), then `body` if any,

@@ -71,6 +71,8 @@ class HttpConnection {
   }
 
   bool closed() const { return state_ == State::kClosed; }
+  // Answer bytes accepted but not yet taken by the kernel.
+  size_t Queued() const { return tcp_ ? uv_stream_get_write_queue_size(Stream(tcp_.get())) : 0; }
 
   void Close() {
     if (state_ == State::kClosed) return;
@@ -126,7 +128,6 @@ class HttpConnection {
   };
 
   uint64_t Now() const { return uv_now(server_->loop_); }
-  size_t Queued() const { return tcp_ ? uv_stream_get_write_queue_size(Stream(tcp_.get())) : 0; }
 
   void TimedOut() {
     ++server_->stats_.timeouts;
@@ -234,8 +235,11 @@ class HttpConnection {
       return;
     }
     OutChunk body;
-    if (!head_only && !resp.body.empty())
+    if (!head_only && resp.shared_body) {
+      body = OutChunk::Of(std::move(resp.shared_body));
+    } else if (!head_only && !resp.body.empty()) {
       body = OutChunk::Of(std::make_shared<const std::string>(std::move(resp.body)));
+    }
     if (!Write(std::move(head), body)) return;
     if (!keep_alive) End();
   }
@@ -375,6 +379,7 @@ void HttpServer::Close() {
 HttpServer::Stats HttpServer::stats() const {
   Stats s = stats_;
   s.connections = open_;
+  for (const auto& c : connections_) s.queued_bytes += c->Queued();
   return s;
 }
 

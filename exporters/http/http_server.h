@@ -71,6 +71,7 @@ class HttpServer {
     uint64_t rejected_fds = 0;
     uint64_t stream_drops = 0;
     size_t connections = 0;  // open now
+    size_t queued_bytes = 0;  // answers written but not yet taken by the kernel, now
   };
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 

@@ -231,20 +231,19 @@ void FamilySet::Add(Fam f, const Labels& base, std::initializer_list<Label> extr
   }
 }
 
-std::string FamilySet::TakeText() {
+void FamilySet::TakeText(std::string* out) {
   size_t size = 0;
   for (size_t i = 0; i < lines_.size(); ++i) {
     if (!lines_[i].empty()) size += 96 + std::char_traits<char>::length(kSpecs[i].help) + lines_[i].size();
   }
-  std::string out;
-  out.reserve(size);
+  out->clear();
+  out->reserve(size);
   for (size_t i = 0; i < lines_.size(); ++i) {
     if (lines_[i].empty()) continue;
-    AppendFamilyHeader(&out, kSpecs[i].name, kSpecs[i].help, kSpecs[i].type);
-    out.append(lines_[i]);
+    AppendFamilyHeader(out, kSpecs[i].name, kSpecs[i].help, kSpecs[i].type);
+    out->append(lines_[i]);
     lines_[i].clear();
   }
-  return out;
 }
 
 std::vector<prometheus::MetricFamily> FamilySet::Take() {

@@ -136,8 +136,9 @@ class FamilySet {
   // The non-empty families; leaves the set empty. Not in text mode.
   std::vector<prometheus::MetricFamily> Take();
   // Text mode: the exposition (format 0.0.4) of the non-empty families,
-  // byte for byte what SerializeMetrics(Take()) would give.
-  std::string TakeText();
+  // byte for byte what SerializeMetrics(Take()) would give, written over
+  // *out (its capacity kept).
+  void TakeText(std::string* out);
 
  private:
   bool text_;

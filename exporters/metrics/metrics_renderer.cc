@@ -148,13 +148,22 @@ std::vector<prometheus::MetricFamily> CollectMetrics(
   return set.Take();
 }
 
+void RenderMetrics(const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms,
+                   std::string_view version, const MqttMetrics* mqtt,
+                   const std::vector<RemoteWriteMetrics>* remote_write, FamilyLines* lines,
+                   std::string* out) {
+  FamilySet set(meters.size(), /*text=*/true, lines);
+  AddAll(meters, now_unix_ms, version, mqtt, remote_write, set);
+  set.TakeText(out);
+}
+
 std::string RenderMetrics(const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms,
                           std::string_view version, const MqttMetrics* mqtt,
                           const std::vector<RemoteWriteMetrics>* remote_write,
                           FamilyLines* lines) {
-  FamilySet set(meters.size(), /*text=*/true, lines);
-  AddAll(meters, now_unix_ms, version, mqtt, remote_write, set);
-  return set.TakeText();
+  std::string out;
+  RenderMetrics(meters, now_unix_ms, version, mqtt, remote_write, lines, &out);
+  return out;
 }
 
 // Byte for byte what prometheus::TextSerializer writes for counter, gauge

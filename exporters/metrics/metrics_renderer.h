@@ -58,6 +58,13 @@ std::string RenderMetrics(const std::vector<MeterSnapshotPtr>& meters, int64_t n
                           std::string_view version, const MqttMetrics* mqtt = nullptr,
                           const std::vector<RemoteWriteMetrics>* remote_write = nullptr,
                           FamilyLines* lines = nullptr);
+// The same written over *out, whose capacity is kept: a buffer reused from
+// one scrape to the next is not faulted in again (a fresh 2 MB body was
+// two thirds of a 500-meter scrape's CPU, in page faults and the copy).
+void RenderMetrics(const std::vector<MeterSnapshotPtr>& meters, int64_t now_unix_ms,
+                   std::string_view version, const MqttMetrics* mqtt,
+                   const std::vector<RemoteWriteMetrics>* remote_write, FamilyLines* lines,
+                   std::string* out);
 
 // Only the meters' families (no p1gateway_build_info, no MQTT): what a
 // push at one meter's telegram sends.

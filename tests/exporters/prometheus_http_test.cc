@@ -1,6 +1,8 @@
 // The PrometheusExporter served by an HttpServer: /metrics plain and
 // gzipped, on one kept-alive connection (the page at / is ApiExporter's).
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include "exporters/http/http_server.h"
@@ -14,6 +16,8 @@ namespace {
 using testing::Client;
 using testing::Fixture;
 using testing::Inflate;
+using testing::kWaitMs;
+using testing::RunUntil;
 
 TEST_CASE("HTTP: /metrics plain and gzip, unknown paths 404, all on one connection") {
   Fixture f;
@@ -56,6 +60,49 @@ TEST_CASE("HTTP: /metrics plain and gzip, unknown paths 404, all on one connecti
   CHECK(post->Has("Allow: GET, HEAD"));
   CHECK(f.server->stats().accepted == 1);
   CHECK(f.server->stats().requests == 5);
+}
+
+// The exporter renders each scrape into the body buffer of the scrape before
+// unless a write still holds it: a client reading slowly must get the text
+// of its own scrape whole, never bytes of a later one.
+TEST_CASE("HTTP: a later scrape never overwrites the body a slow client is still reading") {
+  Fixture f;
+  REQUIRE(f.listen_status == 0);
+  const TelegramPtr t = testing::LoadTelegram("dsmr_parser__dsmr50__iskra-spec.txt");
+  constexpr int kMeters = 2000;  // 6 MB: more than an unread loopback socket holds
+  char prefix = 'a';
+  PrometheusExporter exp("1.0", [&] {
+    std::vector<MeterSnapshotPtr> v;
+    for (int i = 0; i < kMeters; ++i) {
+      char name[8];
+      std::snprintf(name, sizeof name, "%c%04d", prefix, i);
+      v.push_back(testing::MakeSnapshot(name, t));
+    }
+    return v;
+  });
+  exp.Register(f.server.get());
+  Client slow(&f.loop, f.port());
+  slow.Get("/metrics");
+  REQUIRE(RunUntil(
+      &f.loop, [&] { return f.server->stats().requests == 1; }, kWaitMs));
+  // The premise: the slow client's answer is still being written.
+  REQUIRE(f.server->stats().queued_bytes > 0);
+  prefix = 'b';  // same-length names: a reused buffer would not move
+  Client fast(&f.loop, f.port());
+  fast.Get("/metrics");
+  auto later = fast.Read();
+  REQUIRE(later);
+  CHECK(later->body.find("meter=\"b1999\"") != std::string::npos);
+  CHECK(later->body.find("meter=\"a") == std::string::npos);
+  REQUIRE(f.server->stats().queued_bytes > 0);  // still
+  auto first = slow.Read();
+  REQUIRE(first);
+  CHECK(first->body.find("meter=\"b") == std::string::npos);
+  CHECK(first->body.find("meter=\"a1999\"") != std::string::npos);
+  std::string renamed = first->body;
+  for (size_t at = 0; (at = renamed.find("meter=\"a", at)) != std::string::npos; at += 8)
+    renamed[at + 7] = 'b';
+  CHECK(renamed == later->body);
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // The pure HTTP layer: requests read from bytes split anywhere, pipelined,
 // bounded; response heads, gzip and Accept-Encoding.
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "exporters/http/http_request.h"
 #include "exporters/http/http_response.h"
+#include "tests/exporters/http/http_test_client.h"
 
 namespace p1 {
 namespace {
@@ -118,6 +121,35 @@ HttpRequest Request(std::string method, std::string accept_encoding = "", int mi
   r.version_minor = minor;
   if (!accept_encoding.empty()) r.headers.emplace_back("accept-encoding", accept_encoding);
   return r;
+}
+
+TEST_CASE("Gzip: output of many 64 KiB steps and of nothing round-trips") {
+  std::string noise(1 << 20, '\0');  // incompressible: ~16 steps of output
+  uint64_t x = 88172645463325252u;
+  for (char& c : noise) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  const std::string zipped = Gzip(noise);
+  CHECK(zipped.size() > noise.size());
+  CHECK(testing::Inflate(zipped) == noise);
+  CHECK(testing::Inflate(Gzip("")).empty());
+}
+
+TEST_CASE("HTTP response: a shared body gives the length, and gzip replaces it") {
+  auto text = std::make_shared<const std::string>(5000, 's');
+  HttpRequest get = Request("GET");
+  HttpResponse resp;
+  resp.shared_body = text;
+  std::string head = HttpResponseHead(&get, &resp, true);
+  CHECK(head.find("Content-Length: 5000\r\n") != std::string::npos);
+  CHECK(resp.shared_body == text);
+  HttpRequest zip = Request("GET", "gzip");
+  head = HttpResponseHead(&zip, &resp, true);
+  CHECK(resp.shared_body == nullptr);
+  CHECK(head.find("Content-Length: " + std::to_string(resp.body.size()) + "\r\n") !=
+        std::string::npos);
+  CHECK(testing::Inflate(resp.body) == *text);
 }
 
 TEST_CASE("HTTP response: heads, gzip only for 200 and when accepted, keep-alive") {
