@@ -61,7 +61,6 @@ class TcpSource : public Source {
   std::string last_error_;
   bool connected_ = false;
   bool reported_down_ = false;
-  char buf_[4096];  // a telegram or two per read; 16 KiB per meter added up in fleets
 };
 
 }  // namespace p1
