@@ -50,55 +50,54 @@ void BM_Collect(benchmark::State& state) {
   SetPerMeter(state, static_cast<int>(state.range(0)));
 }
 
-void BM_CollectSerialize(benchmark::State& state) {
+// Runs `scrape` (meters -> body) per iteration; reports its body's size as
+// `counter`.
+template <typename Scrape>
+void RunScrape(benchmark::State& state, const char* counter, Scrape scrape) {
   auto meters = Meters(static_cast<int>(state.range(0)));
   size_t bytes = 0;
-  for (auto _ : state) {
-    std::string text = p1::SerializeMetrics(p1::CollectMetrics(meters, 1'700'000'000'000, "bench"));
-    bytes = text.size();
-    benchmark::DoNotOptimize(text);
-  }
+  for (auto _ : state) bytes = scrape(meters);
   SetPerMeter(state, static_cast<int>(state.range(0)));
-  state.counters["body_bytes"] = static_cast<double>(bytes);
+  state.counters[counter] = static_cast<double>(bytes);
+}
+
+void BM_CollectSerialize(benchmark::State& state) {
+  RunScrape(state, "body_bytes", [](const auto& meters) {
+    std::string text = p1::SerializeMetrics(p1::CollectMetrics(meters, 1'700'000'000'000, "bench"));
+    benchmark::DoNotOptimize(text);
+    return text.size();
+  });
 }
 
 void BM_CollectSerializeGzip(benchmark::State& state) {
-  auto meters = Meters(static_cast<int>(state.range(0)));
-  size_t bytes = 0;
-  for (auto _ : state) {
+  RunScrape(state, "gzip_bytes", [](const auto& meters) {
     std::string gz = p1::Gzip(p1::SerializeMetrics(p1::CollectMetrics(meters, 1'700'000'000'000, "bench")));
-    bytes = gz.size();
     benchmark::DoNotOptimize(gz);
-  }
-  SetPerMeter(state, static_cast<int>(state.range(0)));
-  state.counters["gzip_bytes"] = static_cast<double>(bytes);
+    return gz.size();
+  });
 }
 
-// What a scrape does: RenderMetrics into line buffers kept between scrapes.
+// What a scrape does: RenderMetrics into line buffers and a body, both kept
+// between scrapes.
 void BM_Render(benchmark::State& state) {
-  auto meters = Meters(static_cast<int>(state.range(0)));
   p1::FamilyLines lines;
-  size_t bytes = 0;
-  for (auto _ : state) {
-    std::string text = p1::RenderMetrics(meters, 1'700'000'000'000, "bench", nullptr, nullptr, &lines);
-    bytes = text.size();
-    benchmark::DoNotOptimize(text);
-  }
-  SetPerMeter(state, static_cast<int>(state.range(0)));
-  state.counters["body_bytes"] = static_cast<double>(bytes);
+  std::string body;
+  RunScrape(state, "body_bytes", [&](const auto& meters) {
+    p1::RenderMetrics(meters, 1'700'000'000'000, "bench", nullptr, nullptr, &lines, &body);
+    benchmark::DoNotOptimize(body);
+    return body.size();
+  });
 }
 
 void BM_RenderGzip(benchmark::State& state) {
-  auto meters = Meters(static_cast<int>(state.range(0)));
   p1::FamilyLines lines;
-  size_t bytes = 0;
-  for (auto _ : state) {
-    std::string gz = p1::Gzip(p1::RenderMetrics(meters, 1'700'000'000'000, "bench", nullptr, nullptr, &lines));
-    bytes = gz.size();
+  std::string body;
+  RunScrape(state, "gzip_bytes", [&](const auto& meters) {
+    p1::RenderMetrics(meters, 1'700'000'000'000, "bench", nullptr, nullptr, &lines, &body);
+    std::string gz = p1::Gzip(body);
     benchmark::DoNotOptimize(gz);
-  }
-  SetPerMeter(state, static_cast<int>(state.range(0)));
-  state.counters["gzip_bytes"] = static_cast<double>(bytes);
+    return gz.size();
+  });
 }
 
 BENCHMARK(BM_Render)->Arg(1)->Arg(100)->Arg(500)->Arg(1000)->Unit(benchmark::kMicrosecond);

@@ -18,9 +18,7 @@ void PrometheusExporter::Register(HttpServer* server) const {
   server->Handle("/metrics", [this](const HttpRequest&) {
     // A body still being written to a slow client is left to it.
     if (!body_ || body_.use_count() > 1) body_ = std::make_shared<std::string>();
-    const Health h = GatewayHealth();
-    RenderMetrics(source_(), WallClockMs(), version_, h.Mqtt(), h.RemoteWrite(), &lines_,
-                  body_.get());
+    Render(WallClockMs(), body_.get());
     HttpResponse r;
     r.shared_body = body_;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -40,9 +38,15 @@ std::vector<prometheus::MetricFamily> PrometheusExporter::Collect(int64_t now_un
   return CollectMetrics(source_(), now_unix_ms, version_, h.Mqtt(), h.RemoteWrite());
 }
 
-std::string PrometheusExporter::Render(int64_t now_unix_ms) const {
+void PrometheusExporter::Render(int64_t now_unix_ms, std::string* out) const {
   const Health h = GatewayHealth();
-  return RenderMetrics(source_(), now_unix_ms, version_, h.Mqtt(), h.RemoteWrite(), &lines_);
+  RenderMetrics(source_(), now_unix_ms, version_, h.Mqtt(), h.RemoteWrite(), &lines_, out);
+}
+
+std::string PrometheusExporter::Render(int64_t now_unix_ms) const {
+  std::string out;
+  Render(now_unix_ms, &out);
+  return out;
 }
 
 }  // namespace p1

@@ -36,6 +36,8 @@ class PrometheusExporter {
   void Register(HttpServer* server) const;
   // The exposition text at `now_unix_ms` (for tests and promtool).
   std::string Render(int64_t now_unix_ms) const;
+  // The same written over *out, whose capacity is kept (what /metrics does).
+  void Render(int64_t now_unix_ms, std::string* out) const;
   // The families a scrape shows at `now_unix_ms` (what remote write pushes).
   std::vector<prometheus::MetricFamily> Collect(int64_t now_unix_ms) const;
 
