@@ -240,6 +240,35 @@ bool ConfigReader::GetKey(const toml::table& t, std::string_view key, std::optio
   });
 }
 
+}  // namespace
+
+bool ParseIoUringMode(std::string_view text, IoUringMode* out) {
+  if (text == "auto") {
+    *out = IoUringMode::kAuto;
+  } else if (text == "on") {
+    *out = IoUringMode::kOn;
+  } else if (text == "off") {
+    *out = IoUringMode::kOff;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string_view IoUringModeName(IoUringMode mode) {
+  switch (mode) {
+    case IoUringMode::kOn:
+      return "on";
+    case IoUringMode::kOff:
+      return "off";
+    case IoUringMode::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+namespace {
+
 bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   GatewayConfig config;
   if (!CheckKeys(root, {"gateway", "http", "metrics", "mqtt", "mdns", "remote_write", "meters"},
@@ -254,9 +283,15 @@ bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
     return false;
   }
   if (gateway != nullptr) {
-    if (!CheckKeys(*gateway, {"log_level"}, "in [gateway]") ||
-        !GetString(*gateway, "log_level", &config.log_level)) {
+    std::string io_uring(IoUringModeName(config.io_uring));
+    if (!CheckKeys(*gateway, {"log_level", "io_uring"}, "in [gateway]") ||
+        !GetString(*gateway, "log_level", &config.log_level) ||
+        !GetString(*gateway, "io_uring", &io_uring)) {
       return false;
+    }
+    if (!ParseIoUringMode(io_uring, &config.io_uring)) {
+      return Fail(gateway->get("io_uring")->source(),
+                  "unknown io_uring '" + io_uring + "' (auto | on | off)");
     }
     if (!IsLogLevel(config.log_level)) {
       return Fail(

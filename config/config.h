@@ -204,8 +204,17 @@ struct RemoteWriteConfig {
   bool operator==(const RemoteWriteConfig&) const = default;
 };
 
+// [gateway] io_uring: how one telegram goes to many proxy clients. kAuto
+// batches the sends into one io_uring submission when the kernel allows it
+// and writes them one by one otherwise; kOn makes a missing io_uring a
+// startup error; kOff always writes one by one.
+enum class IoUringMode { kAuto, kOn, kOff };
+bool ParseIoUringMode(std::string_view text, IoUringMode* out);
+std::string_view IoUringModeName(IoUringMode mode);
+
 struct GatewayConfig {
   std::string log_level = "info";
+  IoUringMode io_uring = IoUringMode::kAuto;
   // [http] listen (older name: [metrics] listen): /metrics, /api, the page.
   SocketAddress metrics_listen{"0.0.0.0", 9464};
   bool metrics_enabled = true;

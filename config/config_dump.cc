@@ -170,7 +170,8 @@ bool MeterConfig::operator==(const MeterConfig&) const = default;
 
 std::string DumpConfig(const GatewayConfig& config) {
   std::string o = "# effective p1gateway configuration\n\n[gateway]\n";
-  o += "log_level = " + TomlQuote(config.log_level) + "\n\n[http]\n";
+  o += "log_level = " + TomlQuote(config.log_level) + "\n";
+  o += "io_uring = " + TomlQuote(std::string(IoUringModeName(config.io_uring))) + "\n\n[http]\n";
   o += "listen = " +
        TomlQuote(config.metrics_enabled ? config.metrics_listen.ToString() : std::string()) +
        (config.metrics_enabled ? "\n" : "  # disabled\n");

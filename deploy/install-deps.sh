@@ -14,7 +14,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   clang libclang-rt-14-dev \
   socat python3 python3-serial prometheus curl netcat-openbsd \
   libmosquitto-dev mosquitto mosquitto-clients openssl \
-  libcurl4-openssl-dev libsnappy-dev libprotobuf-dev protobuf-compiler victoria-metrics \
+  libcurl4-openssl-dev libsnappy-dev liburing-dev libprotobuf-dev protobuf-compiler victoria-metrics \
   libavahi-client-dev avahi-daemon avahi-utils dbus iproute2 util-linux \
   scdoc bash-completion >/dev/null
 # Building and checking the Debian package (deploy/build-deb.sh, the package

@@ -11,11 +11,11 @@
 namespace p1 {
 
 Hub::Hub(uv_loop_t* loop, std::string meter_name, std::vector<ListenerConfig> listeners,
-         SerialSettings serial)
-    : loop_(loop), meter_name_(std::move(meter_name)) {
+         SerialSettings serial, SendBatch* batch)
+    : loop_(loop), batch_(batch), meter_name_(std::move(meter_name)) {
   for (auto& config : listeners) {
     wants_bytes_ = wants_bytes_ || config.payload == Payload::kBytes;
-    listeners_.push_back(std::make_unique<Listener>(loop_, std::move(config), serial));
+    listeners_.push_back(std::make_unique<Listener>(loop_, std::move(config), serial, batch_));
   }
 }
 
@@ -46,8 +46,10 @@ void Hub::OnBytes(const std::shared_ptr<const std::string>& bytes) {
 }
 
 // Raw listeners get the shared buffer itself; telnet listeners share one
-// escaped copy, made only when the data holds an IAC byte at all.
+// escaped copy, made only when the data holds an IAC byte at all. All of
+// them go to the kernel in one batch.
 void Hub::Deliver(const OutChunk& raw, Payload payload) {
+  if (batch_ != nullptr) batch_->Begin();
   std::optional<OutChunk> escaped;
   for (auto& l : listeners_) {
     const ListenerConfig& c = l->config();
@@ -68,6 +70,7 @@ void Hub::Deliver(const OutChunk& raw, Payload payload) {
       l->DeliverBytes(*chunk);
     }
   }
+  if (batch_ != nullptr) batch_->End();
 }
 
 void Hub::Retain(const std::vector<const Listener*>& keep) {

@@ -23,8 +23,9 @@ namespace p1 {
 
 class Hub : public TelegramSink {
  public:
+  // `batch` (null: plain writes) must outlive the Hub and its listeners.
   Hub(uv_loop_t* loop, std::string meter_name, std::vector<ListenerConfig> listeners,
-      SerialSettings serial);
+      SerialSettings serial, SendBatch* batch = nullptr);
   ~Hub() override;
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
@@ -54,6 +55,7 @@ class Hub : public TelegramSink {
   void UpdateWantsBytes();
 
   uv_loop_t* loop_;
+  SendBatch* batch_;
   std::string meter_name_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   bool wants_bytes_ = false;  // some listener has payload = "bytes"

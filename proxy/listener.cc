@@ -19,10 +19,12 @@ uint64_t StuckCheckIntervalMs(Millis stuck_timeout) {
 
 }  // namespace
 
-Listener::Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial)
+Listener::Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial,
+                   SendBatch* batch)
     : loop_(loop),
       config_(std::move(config)),
       serial_(serial),
+      batch_(batch),
       acceptor_(loop, {[this](int fd, const sockaddr_storage& peer) { Admit(fd, peer); },
                        [this](uint64_t refused) {
                          stats_.rejected_fds += refused;
@@ -87,11 +89,15 @@ void Listener::DeliverTelegram(const OutChunk& chunk) {
   ++latest_seq_;
   // Sessions that fail here only mark themselves closing; the sweep removes
   // them after the loop, so the vector is never modified while iterating.
+  if (batch_ != nullptr) batch_->Begin();
   for (auto& s : sessions_) s->SendTelegram(chunk, latest_seq_, /*replay=*/false);
+  if (batch_ != nullptr) batch_->End();
 }
 
 void Listener::DeliverBytes(const OutChunk& chunk) {
+  if (batch_ != nullptr) batch_->Begin();
   for (auto& s : sessions_) s->SendBytes(chunk);
+  if (batch_ != nullptr) batch_->End();
 }
 
 void Listener::NoteOutOfFds() {

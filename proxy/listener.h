@@ -20,6 +20,7 @@
 #include "gateway/loop/out_chunk.h"
 #include "gateway/loop/uv_handle.h"
 #include "proxy/recent_peers.h"
+#include "proxy/send_batch.h"
 #include "proxy/session.h"
 
 namespace p1 {
@@ -30,7 +31,9 @@ class Listener {
   // libuv loops reads, so 2 KiB is plenty (16 KiB per listener was RSS for nothing).
   static constexpr size_t kReadBufferSize = 2 * 1024;
 
-  Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial);
+  // `batch` (may be null: plain writes) must outlive the Listener.
+  Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial,
+           SendBatch* batch = nullptr);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -55,6 +58,7 @@ class Listener {
   void RequestSweep();
   // For sessions: scratch space for reads (input is discarded after parsing).
   std::string& read_buffer() { return read_buffer_; }
+  SendBatch* send_batch() const { return batch_; }
 
  private:
   static void OnSweep(uv_timer_t* timer);
@@ -70,6 +74,7 @@ class Listener {
   uv_loop_t* loop_;
   ListenerConfig config_;
   SerialSettings serial_;
+  SendBatch* batch_;
   ListenerStats stats_;
   Acceptor acceptor_;
   UvHandle<uv_timer_t> sweep_timer_;

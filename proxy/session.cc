@@ -21,7 +21,12 @@ uv_stream_t* Stream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp);
 
 Session::Session(Listener* listener, const ListenerConfig* config, const SerialSettings& serial,
                  ListenerStats* stats, UvHandle<uv_tcp_t> tcp, PeerAddress peer)
-    : listener_(listener), config_(config), stats_(stats), tcp_(std::move(tcp)), peer_(peer) {
+    : listener_(listener),
+      config_(config),
+      stats_(stats),
+      tcp_(std::move(tcp)),
+      peer_(peer),
+      batch_(listener->send_batch()) {
   tcp_.get()->data = this;
   if (config_->protocol != ListenerProtocol::kRaw) {
     telnet_ = std::make_unique<TelnetCodec>(config_->protocol == ListenerProtocol::kRfc2217
@@ -29,6 +34,10 @@ Session::Session(Listener* listener, const ListenerConfig* config, const SerialS
                                                 : TelnetCodec::Mode::kTelnet,
                                             serial, config_->port_settings);
   }
+}
+
+Session::~Session() {
+  if (batch_ != nullptr && !batched_.empty()) batch_->Forget(this);
 }
 
 bool Session::Start() {
@@ -49,7 +58,8 @@ bool Session::Start() {
 }
 
 size_t Session::Queued() const {
-  return tcp_ ? uv_stream_get_write_queue_size(Stream(tcp_.get())) : 0;
+  const size_t queued = tcp_ ? uv_stream_get_write_queue_size(Stream(tcp_.get())) : 0;
+  return queued + batched_.data.size() + held_bytes_;
 }
 
 bool Session::Stuck(uint64_t now_ms) const {
@@ -92,15 +102,54 @@ Session::SendResult Session::SendBytes(const OutChunk& chunk) {
   return Write(chunk) ? SendResult::kSent : SendResult::kClosed;
 }
 
+bool Session::Write(const OutChunk& chunk) {
+  if (chunk.data.empty()) return true;
+  uv_tcp_t* tcp = tcp_.get();
+  if (Queued() == 0) last_progress_ms_ = uv_now(tcp->loop);  // the stuck clock starts now
+  if (!batched_.empty()) {
+    held_.push_back(chunk);
+    held_bytes_ += chunk.data.size();
+    return true;
+  }
+  uv_os_fd_t fd;
+  if (batch_ != nullptr && batch_->open() && uv_stream_get_write_queue_size(Stream(tcp)) == 0 &&
+      uv_fileno(reinterpret_cast<uv_handle_t*>(tcp), &fd) == 0) {
+    batched_ = chunk;  // before Add, which may report at once
+    batch_->Add(this, fd, chunk);
+    return !closing_;
+  }
+  return WriteNow(chunk);
+}
+
+void Session::OnBatchSent(const OutChunk& chunk, int result) {
+  batched_ = OutChunk{};
+  std::vector<OutChunk> held = std::move(held_);
+  held_.clear();
+  held_bytes_ = 0;
+  if (closing_) return;
+  if (result < 0 && result != UV_EAGAIN) {
+    Disconnected(false, uv_strerror(result));  // EPIPE, ECONNRESET, ...
+    return;
+  }
+  OutChunk rest = chunk;
+  if (result > 0) {
+    stats_->bytes_sent += static_cast<size_t>(result);
+    last_progress_ms_ = uv_now(tcp_.get()->loop);
+    rest.data.remove_prefix(std::min(rest.data.size(), static_cast<size_t>(result)));
+  }
+  if (!WriteNow(rest)) return;
+  for (const OutChunk& c : held) {
+    if (!WriteNow(c)) return;
+  }
+}
+
 // With nothing queued the bytes go straight to the kernel (uv_try_write: one
 // write(), no request, no epoll_ctl); only what it did not take is queued.
 // libuv refuses the try (EAGAIN) while an earlier write is queued, so bytes
 // never overtake each other.
-bool Session::Write(const OutChunk& chunk) {
+bool Session::WriteNow(const OutChunk& chunk) {
   if (chunk.data.empty()) return true;
   uv_tcp_t* tcp = tcp_.get();
-  const uint64_t now = uv_now(tcp->loop);
-  if (Queued() == 0) last_progress_ms_ = now;  // the stuck clock starts now
   OutChunk rest = chunk;
   // libuv never writes through the buffer; the cast only satisfies uv_buf_t.
   uv_buf_t buf = uv_buf_init(const_cast<char*>(rest.data.data()),

@@ -3,7 +3,8 @@
 // input (answering telnet negotiation) and reports progress for the stuck
 // check. Owned by its Listener; *listener outlives it. Close() closes the
 // socket at once; the Listener destroys the object later, never inside a
-// broadcast.
+// broadcast. While the listener's SendBatch is open, a send to a client
+// with nothing queued joins the batch; what follows it waits for its result.
 #ifndef P1GW_PROXY_SESSION_H_
 #define P1GW_PROXY_SESSION_H_
 
@@ -11,19 +12,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "config/config.h"
 #include "gateway/core/listener_stats.h"
 #include "gateway/loop/uv_handle.h"
 #include "gateway/loop/out_chunk.h"
 #include "proxy/recent_peers.h"
+#include "proxy/send_batch.h"
 #include "proxy/telnet/telnet_codec.h"
 
 namespace p1 {
 
 class Listener;
 
-class Session {
+class Session : public SendBatch::Client {
  public:
   enum class SendResult { kSent, kDropped, kThrottled, kClosed };
 
@@ -31,7 +34,7 @@ class Session {
   // to the listener and outlive the session.
   Session(Listener* listener, const ListenerConfig* config, const SerialSettings& serial,
           ListenerStats* stats, UvHandle<uv_tcp_t> tcp, PeerAddress peer);
-  ~Session() = default;
+  ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -49,8 +52,11 @@ class Session {
   const PeerAddress& peer() const { return peer_; }
   // Sequence number of the last telegram sent to this client, 0 if none.
   uint64_t last_seq() const { return last_seq_; }
-  // Bytes handed to libuv and not yet written to the socket.
+  // Bytes accepted for this client and not yet written to the socket.
   size_t Queued() const;
+
+  // SendBatch::Client
+  void OnBatchSent(const OutChunk& chunk, int result) override;
   // True when output is pending and none was written for stuck_timeout.
   bool Stuck(uint64_t now_ms) const;
 
@@ -61,6 +67,8 @@ class Session {
 
   bool Fits(size_t size) const;
   bool Write(const OutChunk& chunk);
+  // Tries a write() and queues what the kernel did not take.
+  bool WriteNow(const OutChunk& chunk);
   void FlushTelnetOutput();
   // The connection ended under the client (EOF when `orderly`, else a socket
   // error such as ECONNRESET or EPIPE): closes this session only and counts.
@@ -72,6 +80,10 @@ class Session {
   UvHandle<uv_tcp_t> tcp_;
   std::unique_ptr<TelnetCodec> telnet_;  // telnet and rfc2217 only
   PeerAddress peer_;
+  SendBatch* batch_;          // the listener's; null: every write is WriteNow
+  OutChunk batched_;          // a batch send on the way (empty: none)
+  std::vector<OutChunk> held_;  // written after it, in order
+  size_t held_bytes_ = 0;
   uint64_t last_seq_ = 0;
   uint64_t port_requests_ = 0;  // telnet_->port_requests() already counted in stats
   bool closing_ = false;

@@ -20,6 +20,7 @@
 #include "gateway/loop/acceptor.h"
 #include "gateway/loop/wall_clock.h"
 #include "proxy/hub.h"
+#include "proxy/send_batch.h"
 
 namespace p1 {
 namespace {
@@ -138,6 +139,7 @@ bool App::Start(std::string* err) {
   RemoteWriters writers;
   if (!PrepareRemoteWrites(config_, &writers, err)) return false;
   CommitRemoteWrites(&writers);
+  if (!StartSendBatch(err)) return false;
   for (const MeterConfig& mc : config_.meters) {
     Entry e;
     if (!StartMeter(mc, &e, err)) return false;
@@ -148,8 +150,33 @@ bool App::Start(std::string* err) {
   return true;
 }
 
+// P1GW_IO_URING (auto | on | off) overrides [gateway] io_uring: the test
+// suite runs the proxy tests once in each mode.
+bool App::StartSendBatch(std::string* err) {
+  IoUringMode mode = config_.io_uring;
+  if (const char* env = std::getenv("P1GW_IO_URING"); env != nullptr && *env != '\0') {
+    if (!ParseIoUringMode(env, &mode)) {
+      *err = std::string("P1GW_IO_URING: unknown mode '") + env + "' (auto | on | off)";
+      return false;
+    }
+  }
+  std::string why = "io_uring = \"off\"";
+  if (mode != IoUringMode::kOff) send_batch_ = SendBatch::Create(loop_, &why);
+  if (send_batch_) {
+    spdlog::info("proxy: a telegram's sends to all clients go in one io_uring submission");
+    return true;
+  }
+  if (mode == IoUringMode::kOn) {
+    *err = why + " (set [gateway] io_uring = \"auto\" to write to clients one by one)";
+    return false;
+  }
+  spdlog::info("proxy: one write per client ({})", why);
+  return true;
+}
+
 bool App::StartMeter(const MeterConfig& mc, Entry* out, std::string* err) {
-  out->hub = std::make_unique<Hub>(loop_, mc.name, mc.listeners, mc.serial_settings);
+  out->hub = std::make_unique<Hub>(loop_, mc.name, mc.listeners, mc.serial_settings,
+                                   send_batch_.get());
   if (!out->hub->Start(err)) {
     *err = "meter " + mc.name + ": " + *err;
     return false;
@@ -220,6 +247,10 @@ bool App::Reload(std::string* err) {
   }
   CommitReload(&plans, std::move(mqtt), next.mqtt.enabled);
   CommitRemoteWrites(&writers);
+  if (next.io_uring != config_.io_uring) {
+    spdlog::warn("reload: [gateway] io_uring changes take effect after a restart");
+    next.io_uring = config_.io_uring;
+  }
   if (next.log_level != config_.log_level) {
     spdlog::set_level(spdlog::level::from_str(next.log_level));
   }
@@ -295,7 +326,7 @@ bool App::PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans
         plan.deferred.push_back(&c);
         continue;
       }
-      auto l = std::make_unique<Listener>(loop_, c, mc.serial_settings);
+      auto l = std::make_unique<Listener>(loop_, c, mc.serial_settings, send_batch_.get());
       if (!l->Start(err)) {
         *err = "meter " + mc.name + ": " + *err;
         return false;
@@ -347,11 +378,12 @@ void App::CommitReload(std::vector<MeterPlan>* plans, std::unique_ptr<MqttExport
     Entry* entry = plan.old;
     if (entry == nullptr) {
       fresh_entry.hub =
-          std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{}, mc.serial_settings);
+          std::make_unique<Hub>(loop_, mc.name, std::vector<ListenerConfig>{}, mc.serial_settings,
+                                send_batch_.get());
       entry = &fresh_entry;
     }
     for (const ListenerConfig* c : plan.deferred) {
-      auto l = std::make_unique<Listener>(loop_, *c, mc.serial_settings);
+      auto l = std::make_unique<Listener>(loop_, *c, mc.serial_settings, send_batch_.get());
       std::string err;
       if (!l->Start(&err)) {
         spdlog::error("reload: meter {}: {}", mc.name, err);
@@ -455,6 +487,7 @@ void App::Shutdown() {
   notifier_.Stopping();
   mdns_.reset();  // withdrawn while the ports still answer
   meters_.clear();
+  send_batch_.reset();  // after the sessions that used it
   mqtt_.reset();  // "offline", then a clean disconnect
   remote_writers_.clear();  // what is still queued is lost (no spool yet)
   signals_.Reset();

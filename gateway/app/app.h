@@ -31,6 +31,7 @@ class MdnsPublisher;
 class MqttExporter;
 class PrometheusExporter;
 class RemoteWriter;
+class SendBatch;
 
 class App : public MeterObserver {
  public:
@@ -75,6 +76,8 @@ class App : public MeterObserver {
   static void OnSignal(void* owner, int signum);
   struct MeterPlan;
   bool StartMeter(const MeterConfig& config, Entry* out, std::string* err);
+  // The proxy's send batch as [gateway] io_uring asks; false with *err.
+  bool StartSendBatch(std::string* err);
   bool PrepareReload(const GatewayConfig& next, std::vector<MeterPlan>* plans,
                      std::unique_ptr<MqttExporter>* mqtt, std::string* err);
   // `mqtt`: a new MQTT exporter replacing the running one; none and
@@ -106,6 +109,7 @@ class App : public MeterObserver {
   std::unique_ptr<ApiExporter> api_;  // before meters_: their sinks live here
   std::unique_ptr<HttpServer> http_;  // after the exporters: destroyed first
   std::unique_ptr<MqttExporter> mqtt_;  // told by the meters through OnMeterChanged
+  std::unique_ptr<SendBatch> send_batch_;  // null: plain writes; outlives meters_' hubs
   RemoteWriters remote_writers_;        // by target name; they collect through exporter_
   std::map<std::string, Entry> meters_;
   std::unique_ptr<MdnsPublisher> mdns_;  // advertises ports of meters_ and http_

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "gateway/core/telegram.h"
+#include "tests/proxy/batch_mode.h"
 #include "tests/support/corpus_files.h"
 #include "tests/support/loop_helpers.h"
 #include "tests/support/tcp_client.h"
@@ -73,13 +74,23 @@ bool PumpUntilAllHave(LoopFixture& f, std::vector<std::unique_ptr<Client>>& raw,
       });
 }
 
-// The hub lives in a unique_ptr so each test destroys it before the fixture
+// A hub on the send path P1GW_IO_URING names, with its batch (destroyed
+// after it). Declared after the fixture, so it is gone before the fixture
 // checks that the loop closes cleanly.
-std::unique_ptr<Hub> StartHub(LoopFixture& f, std::vector<ListenerConfig> listeners) {
-  auto hub = std::make_unique<Hub>(f.loop(), "test", std::move(listeners), SerialSettings{});
+struct TestHub {
+  std::unique_ptr<SendBatch> batch;
+  std::unique_ptr<Hub> hub;
+  Hub* operator->() const { return hub.get(); }
+};
+
+TestHub StartHub(LoopFixture& f, std::vector<ListenerConfig> listeners) {
+  TestHub t;
+  t.batch = testing::BatchForTests(f.loop());
+  t.hub = std::make_unique<Hub>(f.loop(), "test", std::move(listeners), SerialSettings{},
+                                t.batch.get());
   std::string err;
-  REQUIRE(hub->Start(&err));
-  return hub;
+  REQUIRE(t.hub->Start(&err));
+  return t;
 }
 
 TEST_CASE("50 raw and 10 telnet clients receive all 100 telegrams byte-identical") {
