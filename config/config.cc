@@ -240,35 +240,6 @@ bool ConfigReader::GetKey(const toml::table& t, std::string_view key, std::optio
   });
 }
 
-}  // namespace
-
-bool ParseIoUringMode(std::string_view text, IoUringMode* out) {
-  if (text == "auto") {
-    *out = IoUringMode::kAuto;
-  } else if (text == "on") {
-    *out = IoUringMode::kOn;
-  } else if (text == "off") {
-    *out = IoUringMode::kOff;
-  } else {
-    return false;
-  }
-  return true;
-}
-
-std::string_view IoUringModeName(IoUringMode mode) {
-  switch (mode) {
-    case IoUringMode::kOn:
-      return "on";
-    case IoUringMode::kOff:
-      return "off";
-    case IoUringMode::kAuto:
-      break;
-  }
-  return "auto";
-}
-
-namespace {
-
 bool ConfigReader::Read(const toml::table& root, GatewayConfig* out) {
   GatewayConfig config;
   if (!CheckKeys(root, {"gateway", "http", "metrics", "mqtt", "mdns", "remote_write", "meters"},

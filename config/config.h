@@ -209,8 +209,6 @@ struct RemoteWriteConfig {
 // and writes them one by one otherwise; kOn makes a missing io_uring a
 // startup error; kOff always writes one by one.
 enum class IoUringMode { kAuto, kOn, kOff };
-bool ParseIoUringMode(std::string_view text, IoUringMode* out);
-std::string_view IoUringModeName(IoUringMode mode);
 
 struct GatewayConfig {
   std::string log_level = "info";

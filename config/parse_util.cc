@@ -174,6 +174,23 @@ std::string_view ParityName(Parity p) {
   return "none";
 }
 
+std::string_view IoUringModeName(IoUringMode mode) {
+  switch (mode) {
+    case IoUringMode::kOn:
+      return "on";
+    case IoUringMode::kOff:
+      return "off";
+    case IoUringMode::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+bool ParseIoUringMode(std::string_view text, IoUringMode* out) {
+  static constexpr IoUringMode kAll[] = {IoUringMode::kAuto, IoUringMode::kOn, IoUringMode::kOff};
+  return ParseByName(text, kAll, &IoUringModeName, out);
+}
+
 bool ParseParity(std::string_view text, Parity* out) {
   static constexpr Parity kAll[] = {Parity::kNone, Parity::kEven, Parity::kOdd};
   return ParseByName(text, kAll, &ParityName, out);

@@ -35,6 +35,8 @@ std::string_view PayloadName(Payload p);  // "telegrams" | "bytes"
 bool ParsePayload(std::string_view text, Payload* out);
 std::string_view PortSettingsName(PortSettings p);  // "virtual" | "fixed"
 bool ParsePortSettings(std::string_view text, PortSettings* out);
+std::string_view IoUringModeName(IoUringMode mode);  // "auto" | "on" | "off"
+bool ParseIoUringMode(std::string_view text, IoUringMode* out);
 
 // Simulated meter variants the runtime provides.
 bool IsSimulateVariant(std::string_view v);

@@ -89,15 +89,11 @@ void Listener::DeliverTelegram(const OutChunk& chunk) {
   ++latest_seq_;
   // Sessions that fail here only mark themselves closing; the sweep removes
   // them after the loop, so the vector is never modified while iterating.
-  if (batch_ != nullptr) batch_->Begin();
   for (auto& s : sessions_) s->SendTelegram(chunk, latest_seq_, /*replay=*/false);
-  if (batch_ != nullptr) batch_->End();
 }
 
 void Listener::DeliverBytes(const OutChunk& chunk) {
-  if (batch_ != nullptr) batch_->Begin();
   for (auto& s : sessions_) s->SendBytes(chunk);
-  if (batch_ != nullptr) batch_->End();
 }
 
 void Listener::NoteOutOfFds() {

@@ -31,7 +31,8 @@ class Listener {
   // libuv loops reads, so 2 KiB is plenty (16 KiB per listener was RSS for nothing).
   static constexpr size_t kReadBufferSize = 2 * 1024;
 
-  // `batch` (may be null: plain writes) must outlive the Listener.
+  // `batch` (may be null: plain writes) must outlive the Listener; its
+  // sessions join the batch the Hub opens around each delivery.
   Listener(uv_loop_t* loop, ListenerConfig config, SerialSettings serial,
            SendBatch* batch = nullptr);
   ~Listener();

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "config/parse_util.h"
 #include "exporters/api/api_exporter.h"
 #include "exporters/api/device_apis.h"
 #include "exporters/http/http_server.h"
