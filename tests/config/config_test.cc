@@ -137,6 +137,7 @@ port_settings = "fixed"
 TEST_CASE("defaults apply when sections are absent") {
   GatewayConfig c = Parse(kSim);
   CHECK(c.log_level == "info");
+  CHECK(c.io_uring == IoUringMode::kAuto);
   CHECK(c.metrics_enabled);
   CHECK(c.metrics_listen.ToString() == "0.0.0.0:9464");
   REQUIRE(c.meters.size() == 1);
@@ -145,6 +146,14 @@ TEST_CASE("defaults apply when sections are absent") {
   CHECK(c.meters[0].simulate_rate_hz == 0);
   CHECK(c.meters[0].stale_after == Millis(30000));
   CHECK(c.meters[0].listeners.empty());
+}
+
+TEST_CASE("[gateway] io_uring chooses the proxy's send path") {
+  GatewayConfig on = Parse("[gateway]\nio_uring = \"on\"\n" + kSim);
+  CHECK(on.io_uring == IoUringMode::kOn);
+  CHECK(Parse(DumpConfig(on)).io_uring == IoUringMode::kOn);
+  CHECK(Parse("[gateway]\nio_uring = \"off\"\n" + kSim).io_uring == IoUringMode::kOff);
+  CHECK(Parse("[gateway]\nio_uring = \"auto\"\n" + kSim).io_uring == IoUringMode::kAuto);
 }
 
 TEST_CASE("a config without meters serves HTTP only (the packaged default)") {
@@ -389,6 +398,9 @@ TEST_CASE("every config error names file, line, column and the problem") {
        "t.toml:6:1: unknown key 'maxclients' in [[meters.listeners]]"},
       {"bad log level", "[gateway]\nlog_level = \"verbose\"\n" + sim,
        "t.toml:2:13: unknown log_level 'verbose' (trace | debug | info | warn | error)"},
+      {"bad io_uring", "[gateway]\nio_uring = \"yes\"\n" + sim,
+       "t.toml:2:12: unknown io_uring 'yes' (auto | on | off)"},
+      {"io_uring not a string", "[gateway]\nio_uring = true\n" + sim, "t.toml:2:12: "},
       {"gateway not a table", "gateway = 1\n" + sim, "t.toml:1:11: 'gateway' must be a table"},
       {"no meters and no HTTP", "[http]\nlisten = \"\"\n",
        "t.toml:1:1: no [[meters]] defined and HTTP disabled: nothing to serve"},
