@@ -99,7 +99,7 @@ void SendBatch::Add(Client* client, int fd, const OutChunk& chunk) {
 void SendBatch::End() {
   if (depth_ == 0 || --depth_ > 0) return;
   Submit();
-  Reap();
+  if (!late_sends_) Reap();  // tests: every report comes through the eventfd
 }
 
 void SendBatch::Submit() {
@@ -115,7 +115,19 @@ void SendBatch::Submit() {
     ++submits_;
     queued_ -= static_cast<uint32_t>(r);
     in_flight_ += static_cast<uint32_t>(r);
+    KeepAlive();
     if (r == 0) return;
+  }
+}
+
+// A send still on its way keeps the loop alive until it is reported: uv_run
+// does not poll a loop whose only handle is this one while it is unref'd.
+void SendBatch::KeepAlive() {
+  auto* watch = reinterpret_cast<uv_handle_t*>(event_.get());
+  if (in_flight_ > 0) {
+    uv_ref(watch);
+  } else {
+    uv_unref(watch);
   }
 }
 
@@ -133,6 +145,7 @@ void SendBatch::Reap() {
   }
   io_uring_cq_advance(ring_.get(), n);
   in_flight_ -= n;
+  KeepAlive();
   for (const Done& d : done) {
     Slot slot = std::exchange(slots_[d.index], Slot{});
     free_.push_back(d.index);

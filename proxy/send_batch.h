@@ -38,8 +38,8 @@ class SendBatch {
   struct Options {
     unsigned entries = 256;  // sends per submission; more are submitted in parts
     // Tests: every send goes through the kernel's workers and is reported
-    // later, through the eventfd, as a send the kernel could not finish at
-    // once would be.
+    // through the eventfd and the loop, never by End(), as a send the kernel
+    // could not finish at once would be.
     bool late = false;
   };
   // The ring, or nullptr with *why when the kernel (or a seccomp filter)
@@ -65,6 +65,7 @@ class SendBatch {
   uint64_t submits() const { return submits_; }
   uint64_t sends() const { return sends_; }
   uint64_t late_completions() const { return late_; }
+  uint32_t in_flight() const { return in_flight_; }
 
  private:
   struct Done {
@@ -80,6 +81,7 @@ class SendBatch {
   void Submit();
   // Reports every completion the ring holds.
   void Reap();
+  void KeepAlive();
 
   std::unique_ptr<io_uring> ring_;
   int event_fd_;

@@ -131,5 +131,30 @@ TEST_CASE("batches nest: only the outermost End submits") {
   CHECK(rb.results == std::vector<int>{3});
 }
 
+TEST_CASE("late completions arrive through the loop; a forgotten client is not told") {
+  LoopFixture f;
+  SendBatch::Options options;
+  options.late = true;
+  auto batch = MakeBatch(f.loop(), options);
+  if (!batch) return;
+  Pair a, b;
+  Recorder ra, rb;
+  const OutChunk chunk = Chunk("telegram");
+  batch->Begin();
+  batch->Add(&ra, a.ours, chunk);
+  batch->Add(&rb, b.ours, chunk);
+  batch->Forget(&rb);
+  batch->End();
+  CHECK(ra.results.empty());  // not reported by End()
+  // Nothing else keeps this loop alive: the pending sends must.
+  REQUIRE(f.PumpUntil([&] { return batch->late_completions() == 2; }));
+  CHECK(batch->in_flight() == 0);
+  CHECK(ra.results == std::vector<int>{8});
+  CHECK(rb.results.empty());
+  CHECK(a.ReadAll() == "telegram");
+  CHECK(b.ReadAll() == "telegram");  // the send itself still happened
+  CHECK(chunk.owner.use_count() == 1);
+}
+
 }  // namespace
 }  // namespace p1
