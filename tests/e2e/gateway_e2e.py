@@ -83,10 +83,10 @@ def corpus(name):
 
 
 @contextlib.contextmanager
-def running(args, sig=signal.SIGTERM):
+def running(args, sig=signal.SIGTERM, stderr=None):
     """Runs BIN with `args` for the with-block; then stops it with `sig`
     and requires a clean exit (code 0 within 10 s)."""
-    proc = subprocess.Popen([BIN] + args)
+    proc = subprocess.Popen([BIN] + args, stderr=stderr)
     try:
         yield proc
     finally:
@@ -267,7 +267,10 @@ def test_fanout_pty(tmp):
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  payload = "bytes"\n'
                 '  [[meters.listeners]]\n  listen = "127.0.0.1:%d"\n  protocol = "telnet"\n  payload = "bytes"\n'
                 % (plain.link, p_raw, p_tel, enc.link, b_raw, b_tel))
-    with running(["--config", cfg]):
+    # Registered once more per send path (P1GW_IO_URING); the log names it.
+    mode = os.environ.get("P1GW_IO_URING", "")
+    log = open(os.path.join(tmp, "gateway.log"), "w+")
+    with running(["--config", cfg], stderr=log):
         conn = lambda p: wait_for(lambda: socket.create_connection(("127.0.0.1", p), timeout=1),
                                   "listener %d" % p)
         raw = [conn(p_raw) for _ in range(50)]
@@ -298,6 +301,11 @@ def test_fanout_pty(tmp):
             fail("bytes mode (raw) changed the encrypted frames")
         if telnet_data(got[btel]) != frame + frame or got[btel].count(b"\xff\xff") < frame.count(b"\xff"):
             fail("bytes mode (telnet) did not escape 0xFF")
+    log.seek(0)
+    text = log.read()
+    path = {"on": "in one io_uring submission", "off": "one write per client"}.get(mode)
+    if path and path not in text:
+        fail("P1GW_IO_URING=%s, but the log does not say %r:\n%s" % (mode, path, text))
 
 
 def test_demo():
