@@ -38,7 +38,7 @@ LAYERS = {
                       "gateway/loop"],
     "exporters/mqtt": ["exporters/json", "gateway/core", "gateway/loop", "config"],
     "exporters/mdns": ["exporters/json", "gateway/loop", "config"],
-    "exporters/remote_write": ["exporters/metrics", "gateway/loop", "config"],
+    "exporters/remote_write": ["exporters/metrics", "gateway/loop", "config", "gateway/base"],
     "exporters": ["exporters/metrics", "exporters/http", "gateway/core", "gateway/loop", "config"],
     "gateway/app": ["gateway/runtime", "gateway/cli", "proxy", "exporters", "exporters/api",
                     "exporters/mqtt", "exporters/mdns", "exporters/remote_write",

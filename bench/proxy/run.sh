@@ -3,7 +3,15 @@
 # -> N raw TCP clients. Loopback only, bounded; every process started here is
 # stopped by PID at exit. Prints one TSV row (see analyze.py) and the burst-
 # admission count.
-# Environment: SERVER ser2net|p1gateway (default p1gateway)  N (1)  DURATION (20)
+# Environment: SERVER (default p1gateway):
+#     ser2net          ser2net 4 at its defaults (64-byte dev-to-net-bufsize)
+#     ser2net-tuned    the same with dev-to-net-bufsize: 4096
+#     minimal-send     minserver.c: one read, one send() per client, nothing else
+#     minimal-uring    minserver.c: all sends of one read in one io_uring submission
+#     p1gateway        p1gateway as configured (io_uring = "auto")
+#     p1gateway-plain  P1GW_IO_URING=off: one write per client
+#     p1gateway-batched P1GW_IO_URING=on: one io_uring submission per telegram
+#   N (1)  DURATION (20)
 #   INTERVAL telegram period s (1)  BAUD meter pacing (115200, 0 = burst)
 #   PORT (2001)  P1GATEWAY binary (default ../../build/gateway/p1gateway)
 #   OUT results root (default $TMPDIR/proxy-bench)
@@ -45,8 +53,12 @@ else
 fi
 
 MAXCONN=$((N + 50))
+BUFSIZE_OPTION=""
+[ "$SERVER" = ser2net-tuned ] && BUFSIZE_OPTION="dev-to-net-bufsize: 4096"
+IO_URING=""
+case "$SERVER" in p1gateway-plain) IO_URING=off ;; p1gateway-batched) IO_URING=on ;; esac
 case "$SERVER" in
-  ser2net)
+  ser2net|ser2net-tuned)
     cat >"$RUN/ser2net.yaml" <<YAML
 %YAML 1.1
 ---
@@ -57,10 +69,19 @@ connection: &p1raw
     max-connections: ${MAXCONN}
     kickolduser: false
     mdns: false
+    ${BUFSIZE_OPTION}
 YAML
     ser2net -n -d -c "$RUN/ser2net.yaml" -P "$RUN/ser2net.pid" >"$RUN/server.log" 2>&1 &
     ;;
-  p1gateway)
+  minimal-send|minimal-uring)
+    MINSERVER="$OUT/minserver"
+    if [ ! -x "$MINSERVER" ] || [ "$HERE/minserver.c" -nt "$MINSERVER" ]; then
+      cc -O2 -o "$MINSERVER" "$HERE/minserver.c" -luring || exit 1
+    fi
+    "$MINSERVER" --tty "$RUN/ttyP1" --port "$PORT" --mode "${SERVER#minimal-}" \
+                 --max-clients "$MAXCONN" >"$RUN/server.log" 2>&1 &
+    ;;
+  p1gateway|p1gateway-plain|p1gateway-batched)
     [ -x "$P1GATEWAY" ] || { echo "p1gateway binary not found: $P1GATEWAY" >&2; exit 1; }
     cat >"$RUN/p1gateway.toml" <<TOML
 [gateway]
@@ -80,12 +101,13 @@ preset = "dsmr5"
   max_clients = ${MAXCONN}
   replay_last = false
 TOML
-    "$P1GATEWAY" --config "$RUN/p1gateway.toml" >"$RUN/server.log" 2>&1 &
+    P1GW_IO_URING=$IO_URING "$P1GATEWAY" --config "$RUN/p1gateway.toml" >"$RUN/server.log" 2>&1 &
     ;;
-  *) echo "SERVER must be ser2net or p1gateway" >&2; exit 2 ;;
+  *) echo "SERVER: ser2net[-tuned] | minimal-send | minimal-uring | p1gateway[-plain|-batched]" >&2
+     exit 2 ;;
 esac
 SRV_PID=$!; PIDS+=("$SRV_PID")
-if [ "$SCRAPE" = 1 ] && [ "$SERVER" = p1gateway ]; then
+if [ "$SCRAPE" = 1 ] && [ "${SERVER%%-*}" = p1gateway ]; then
   ( end=$((SECONDS + ${TOTAL%.*} + 1))
     while [ $SECONDS -lt $end ]; do
       curl -s -o /dev/null --compressed "http://127.0.0.1:${METRICS_PORT}/metrics"
@@ -107,6 +129,23 @@ if [ "$PTY" != direct ]; then
   METER_PID=$!; PIDS+=("$METER_PID")
 fi
 sleep 0.5
+# Syscalls over the middle of the run (perf's tracepoint count; costs the
+# server nothing measurable), divided by the telegrams written meanwhile.
+if command -v perf >/dev/null; then
+  ( sleep 3
+    python3 - "$RUN" "$SRV_PID" "$DURATION" <<'PY'
+import os, subprocess, sys, time
+run, pid, duration = sys.argv[1], sys.argv[2], float(sys.argv[3])
+t0 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+subprocess.run(["perf", "stat", "-e", "raw_syscalls:sys_enter", "-x,", "-o",
+                os.path.join(run, "syscalls.csv"), "-p", pid, "--", "sleep", str(max(1, duration - 5))],
+               stderr=subprocess.DEVNULL)
+t1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+open(os.path.join(run, "syscalls.window"), "w").write("%d %d\n" % (t0, t1))
+PY
+  ) &
+  PERF_JOB=$!; PIDS+=("$PERF_JOB")
+fi
 # All N clients connect at once (non-blocking connects; CLIENT_PROCS processes).
 CLS=()
 if [ "$CLIENT" = c ]; then
@@ -123,6 +162,7 @@ else
   CLS+=($!); PIDS+=($!)
 fi
 for c in "${CLS[@]}"; do wait "$c"; done
+[ -n "${PERF_JOB:-}" ] && wait "$PERF_JOB"
 kill "$METER_PID" 2>/dev/null
 sleep 0.3
 ROW=$(python3 "$HERE/analyze.py" "$RUN")
@@ -132,7 +172,21 @@ conns = [c for f in glob.glob(os.path.join(sys.argv[1], "clients*.json")) for c 
 print(sum(1 for c in conns if c["recv"]), "of", len(conns))
 PY
 )
-HDR="server\trun\treading_clients\ttelegrams_in_window\tdeliveries\tmissing\tcpu_s\twindow_s\tcpu_s_per_1000_deliv\trss_kb\thwm_kb\tlat_p50_ms\tlat_p99_ms\tlat_max_ms\tmeter_overruns\tsrv_lat_p50_ms\tsrv_lat_p99_ms\tclients_served"
+SYSCALLS=$(python3 - "$RUN" <<'PY'
+import os, sys
+r = sys.argv[1]
+try:
+    t0, t1 = (int(x) for x in open(os.path.join(r, "syscalls.window")).read().split())
+    count = next(int(l.split(",")[0]) for l in open(os.path.join(r, "syscalls.csv"))
+                 if "raw_syscalls" in l)
+except (OSError, ValueError, StopIteration):
+    print("-"); sys.exit()
+sent = sum(1 for l in open(os.path.join(r, "meter.csv")) if not l.startswith("#")
+           and t0 <= int(l.split(",")[1]) <= t1)
+print("%.1f" % (count / sent) if sent else "-")
+PY
+)
+HDR="server\trun\treading_clients\ttelegrams_in_window\tdeliveries\tmissing\tcpu_s\twindow_s\tcpu_s_per_1000_deliv\trss_kb\thwm_kb\tlat_p50_ms\tlat_p99_ms\tlat_max_ms\tmeter_overruns\tsrv_lat_p50_ms\tsrv_lat_p99_ms\tclients_served\tsyscalls_per_telegram"
 [ -f "$OUT/results.tsv" ] || echo -e "$HDR" >"$OUT/results.tsv"
-echo -e "$SERVER\t$ROW\t$SERVED" | tee -a "$OUT/results.tsv"
+echo -e "$SERVER\t$ROW\t$SERVED\t$SYSCALLS" | tee -a "$OUT/results.tsv"
 echo "run dir: $RUN"

@@ -1,47 +1,42 @@
 #include "exporters/remote_write/curl_multi.h"
 
-#include <mutex>
 #include <utility>
 #include <vector>
 
 namespace p1 {
-namespace {
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-}  // namespace
 
 CurlMulti::CurlMulti(uv_loop_t* loop, Handler* handler) : loop_(loop), handler_(handler) {
-  GlobalInit();
-  multi_ = curl_multi_init();
   timer_.Init(uv_timer_init, loop_, this);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimerChange);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  if (!Curl().error.empty()) return;  // ok() is false; the owner reports it
+  multi_ = Curl().multi_init();
+  Curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
+  Curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  Curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimerChange);
+  Curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
 }
 
 CurlMulti::~CurlMulti() {
   // Closing its cached connections, curl still calls OnSocket (REMOVE) and
   // OnTimerChange; both only touch members that live until the end here.
-  curl_multi_cleanup(multi_);
+  if (multi_ != nullptr) Curl().multi_cleanup(multi_);
   sockets_.clear();  // whatever curl did not remove: close the polls
   timer_.Reset();
 }
 
-bool CurlMulti::Add(CURL* easy) { return curl_multi_add_handle(multi_, easy) == CURLM_OK; }
+bool CurlMulti::Add(CURL* easy) {
+  return multi_ != nullptr && Curl().multi_add_handle(multi_, easy) == CURLM_OK;
+}
 
-void CurlMulti::Remove(CURL* easy) { curl_multi_remove_handle(multi_, easy); }
+void CurlMulti::Remove(CURL* easy) {
+  if (multi_ != nullptr) Curl().multi_remove_handle(multi_, easy);
+}
 
 int CurlMulti::OnSocket(CURL*, curl_socket_t fd, int what, void* userp, void* socketp) {
   auto* self = static_cast<CurlMulti*>(userp);
   auto* s = static_cast<Socket*>(socketp);
   if (what == CURL_POLL_REMOVE) {
     if (s != nullptr) {
-      curl_multi_assign(self->multi_, fd, nullptr);
+      Curl().multi_assign(self->multi_, fd, nullptr);
       self->sockets_.erase(fd);  // uv_close before curl closes the fd
     }
     return 0;
@@ -56,7 +51,7 @@ int CurlMulti::OnSocket(CURL*, curl_socket_t fd, int what, void* userp, void* so
     if (fresh->poll.Init(uv_poll_init_socket, self->loop_, fresh.get(), fd) != 0) return -1;
     s = fresh.get();
     self->sockets_[fd] = std::move(fresh);
-    curl_multi_assign(self->multi_, fd, s);
+    Curl().multi_assign(self->multi_, fd, s);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
@@ -100,16 +95,16 @@ void CurlMulti::OnTimer(uv_timer_t* handle) {
 
 void CurlMulti::Act(curl_socket_t fd, int ev_bitmask) {
   int running = 0;
-  curl_multi_socket_action(multi_, fd, ev_bitmask, &running);
+  Curl().multi_socket_action(multi_, fd, ev_bitmask, &running);
   // Collected first: the handler may add a handle again, which would put
   // new messages in the queue being read.
   std::vector<std::pair<CURL*, CURLcode>> done;
   int left = 0;
-  while (CURLMsg* m = curl_multi_info_read(multi_, &left)) {
+  while (CURLMsg* m = Curl().multi_info_read(multi_, &left)) {
     if (m->msg == CURLMSG_DONE) done.emplace_back(m->easy_handle, m->data.result);
   }
   for (auto [easy, result] : done) {
-    curl_multi_remove_handle(multi_, easy);
+    Curl().multi_remove_handle(multi_, easy);
     handler_->OnTransferDone(easy, result);
   }
 }

@@ -9,12 +9,12 @@
 #ifndef P1GW_EXPORTERS_REMOTE_WRITE_CURL_MULTI_H_
 #define P1GW_EXPORTERS_REMOTE_WRITE_CURL_MULTI_H_
 
-#include <curl/curl.h>
 #include <uv.h>
 
 #include <memory>
 #include <unordered_map>
 
+#include "exporters/remote_write/curl_api.h"
 #include "gateway/loop/uv_handle.h"
 
 namespace p1 {
@@ -32,6 +32,8 @@ class CurlMulti {
   CurlMulti(const CurlMulti&) = delete;
   CurlMulti& operator=(const CurlMulti&) = delete;
 
+  // False when libcurl could not be opened (Curl().error says why).
+  bool ok() const { return multi_ != nullptr; }
   // Starts a transfer; false if curl refuses the handle.
   bool Add(CURL* easy);
   // Stops a transfer (running or not); its Handler call never comes.

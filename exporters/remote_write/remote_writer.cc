@@ -59,44 +59,48 @@ bool RemoteWriter::ReadSecret(const RemoteWriteConfig& c, std::string* secret, s
 
 bool RemoteWriter::Prepare(std::string* err) {
   if (!ReadSecret(config_, &secret_, err)) return false;
-  easy_.reset(curl_easy_init());
+  if (!multi_.ok()) {
+    *err = "remote_write " + config_.name + ": libcurl: " + Curl().error;
+    return false;
+  }
+  easy_.reset(Curl().easy_init());
   if (!easy_) {
     *err = "remote_write " + config_.name + ": curl_easy_init failed";
     return false;
   }
   CURL* e = easy_.get();
   curl_slist* h = nullptr;
-  h = curl_slist_append(h, "Content-Encoding: snappy");
-  h = curl_slist_append(h, "Content-Type: application/x-protobuf");
-  h = curl_slist_append(h, "X-Prometheus-Remote-Write-Version: 0.1.0");
-  h = curl_slist_append(h, "Expect:");  // no 1 s wait for "100 Continue"
+  h = Curl().slist_append(h, "Content-Encoding: snappy");
+  h = Curl().slist_append(h, "Content-Type: application/x-protobuf");
+  h = Curl().slist_append(h, "X-Prometheus-Remote-Write-Version: 0.1.0");
+  h = Curl().slist_append(h, "Expect:");  // no 1 s wait for "100 Continue"
   if (!config_.bearer_token_file.empty()) {
-    h = curl_slist_append(h, ("Authorization: Bearer " + secret_).c_str());
+    h = Curl().slist_append(h, ("Authorization: Bearer " + secret_).c_str());
   }
   headers_.reset(h);
   const std::string agent = "p1gateway/" + version_;
-  curl_easy_setopt(e, CURLOPT_URL, config_.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers_.get());
-  curl_easy_setopt(e, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings
-  curl_easy_setopt(e, CURLOPT_POST, 1L);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  Curl().easy_setopt(e, CURLOPT_URL, config_.url.c_str());
+  Curl().easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  Curl().easy_setopt(e, CURLOPT_HTTPHEADER, headers_.get());
+  Curl().easy_setopt(e, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings
+  Curl().easy_setopt(e, CURLOPT_POST, 1L);
+  Curl().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   // A reload or shutdown must not wait for a hung name lookup to end.
-  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+  Curl().easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+  Curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
+  Curl().easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
+  Curl().easy_setopt(e, CURLOPT_HEADERDATA, this);
+  Curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
+  Curl().easy_setopt(e, CURLOPT_WRITEDATA, this);
   if (!config_.basic_auth_user.empty()) {
-    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(e, CURLOPT_USERNAME, config_.basic_auth_user.c_str());
-    curl_easy_setopt(e, CURLOPT_PASSWORD, secret_.c_str());
+    Curl().easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    Curl().easy_setopt(e, CURLOPT_USERNAME, config_.basic_auth_user.c_str());
+    Curl().easy_setopt(e, CURLOPT_PASSWORD, secret_.c_str());
   }
-  if (!config_.tls_ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.tls_ca_file.c_str());
+  if (!config_.tls_ca_file.empty()) Curl().easy_setopt(e, CURLOPT_CAINFO, config_.tls_ca_file.c_str());
   if (config_.tls_insecure_skip_verify) {
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    Curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    Curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   return true;
 }
@@ -149,8 +153,8 @@ void RemoteWriter::Send() {
   CURL* e = easy_.get();
   retry_after_.clear();
   answer_.clear();
-  curl_easy_setopt(e, CURLOPT_POSTFIELDS, batch_.body.data());
-  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(batch_.body.size()));
+  Curl().easy_setopt(e, CURLOPT_POSTFIELDS, batch_.body.data());
+  Curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(batch_.body.size()));
   if (!multi_.Add(e)) {
     spdlog::error("remote_write {}: curl refused the request", config_.name);
     return;
@@ -189,7 +193,7 @@ size_t RemoteWriter::OnBody(char* data, size_t size, size_t n, void* userp) {
 void RemoteWriter::OnTransferDone(CURL* easy, CURLcode result) {
   in_flight_ = false;
   long status = 0;
-  if (result == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  if (result == CURLE_OK) Curl().easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   const SendOutcome outcome = ClassifyAnswer(status);
   for (char& c : answer_) c = (c == '\n' || c == '\r') ? ' ' : c;
   if (outcome == SendOutcome::kSent) {
@@ -225,11 +229,11 @@ void RemoteWriter::OnTransferDone(CURL* easy, CURLcode result) {
   int64_t delay = static_cast<int64_t>(backoff_.Next());
   int64_t after = ParseRetryAfterSeconds(retry_after_);
   if (after < 0 && !retry_after_.empty()) {
-    const time_t at = curl_getdate(retry_after_.c_str(), nullptr);  // an HTTP date
+    const time_t at = Curl().getdate(retry_after_.c_str(), nullptr);  // an HTTP date
     if (at > 0) after = std::max<int64_t>(0, static_cast<int64_t>(at) * 1000 - WallClockMs());
   }
   if (after > delay) delay = std::min(after, kMaxRetryAfterMs);
-  const std::string why = result != CURLE_OK ? curl_easy_strerror(result)
+  const std::string why = result != CURLE_OK ? Curl().easy_strerror(result)
                                              : "HTTP " + std::to_string(status) + " " + answer_;
   if (failures_in_row_++ == 0) {
     spdlog::warn("remote_write {}: {}; retrying {} samples (then every <= 5 s)", config_.name,

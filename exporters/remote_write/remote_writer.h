@@ -77,8 +77,9 @@ class RemoteWriter : public CurlMulti::Handler {
   std::string secret_;
   SampleQueue queue_;
   CurlMulti multi_;
-  std::unique_ptr<CURL, void (*)(CURL*)> easy_{nullptr, curl_easy_cleanup};
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers_{nullptr, curl_slist_free_all};
+  std::unique_ptr<CURL, void (*)(CURL*)> easy_{nullptr, [](CURL* e) { Curl().easy_cleanup(e); }};
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers_{
+      nullptr, [](curl_slist* h) { Curl().slist_free_all(h); }};
   UvHandle<uv_timer_t> interval_;
   UvHandle<uv_timer_t> retry_;
   Backoff backoff_{100, 5000};

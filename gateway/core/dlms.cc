@@ -1,6 +1,5 @@
 #include "gateway/core/dlms.h"
 
-#include <dlfcn.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
@@ -8,6 +7,7 @@
 #include <string>
 
 #include "gateway/base/hex.h"
+#include "gateway/base/shared_library.h"
 
 namespace p1 {
 namespace {
@@ -31,30 +31,19 @@ struct Crypto {
   std::string error;  // empty when every symbol resolved
 };
 
-template <typename F>
-bool Resolve(void* lib, const char* name, F* out, std::string* error) {
-  *out = reinterpret_cast<F>(dlsym(lib, name));
-  if (*out == nullptr && error->empty()) *error = std::string("libcrypto lacks ") + name;
-  return *out != nullptr;
-}
-
 const Crypto& LoadCrypto() {
   static const Crypto crypto = [] {
     Crypto c;
-    void* lib = dlopen("libcrypto.so." P1GW_STR(OPENSSL_SHLIB_VERSION), RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) {
-      const char* e = dlerror();
-      c.error = e ? e : "cannot load libcrypto";
-      return c;
-    }
-    Resolve(lib, "EVP_CIPHER_CTX_new", &c.ctx_new, &c.error);
-    Resolve(lib, "EVP_CIPHER_CTX_free", &c.ctx_free, &c.error);
-    Resolve(lib, "EVP_CIPHER_fetch", &c.fetch, &c.error);
-    Resolve(lib, "EVP_CIPHER_free", &c.cipher_free, &c.error);
-    Resolve(lib, "EVP_CipherInit_ex", &c.init, &c.error);
-    Resolve(lib, "EVP_CipherUpdate", &c.update, &c.error);
-    Resolve(lib, "EVP_CipherFinal_ex", &c.final_ex, &c.error);
-    Resolve(lib, "EVP_CIPHER_CTX_ctrl", &c.ctrl, &c.error);
+    SharedLibrary lib("libcrypto.so." P1GW_STR(OPENSSL_SHLIB_VERSION));
+    lib.Get("EVP_CIPHER_CTX_new", &c.ctx_new);
+    lib.Get("EVP_CIPHER_CTX_free", &c.ctx_free);
+    lib.Get("EVP_CIPHER_fetch", &c.fetch);
+    lib.Get("EVP_CIPHER_free", &c.cipher_free);
+    lib.Get("EVP_CipherInit_ex", &c.init);
+    lib.Get("EVP_CipherUpdate", &c.update);
+    lib.Get("EVP_CipherFinal_ex", &c.final_ex);
+    lib.Get("EVP_CIPHER_CTX_ctrl", &c.ctrl);
+    c.error = lib.error();
     return c;
   }();
   return crypto;

@@ -367,6 +367,29 @@ def test_commands(tmp):
         fail("parse with a bad key: exit %d, expected 2" % r.returncode)
 
 
+def test_lazy_libraries(tmp):
+    """libcurl (and the TLS, Kerberos, LDAP... libraries it needs, ~3.7 MB of
+    RSS) is mapped only into a gateway with a [[remote_write]] target."""
+    mport = free_port()
+    base = ('[http]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "home"\nsimulate = "dsmr5"\n'
+            % mport)
+
+    def maps_when_serving(cfg_text):
+        cfg = os.path.join(tmp, "lazy.toml")
+        with open(cfg, "w") as f:
+            f.write(cfg_text)
+        with running(["--config", cfg]) as proc:
+            wait_for(lambda: "p1gateway_telegrams_total" in metrics(mport), "/metrics")
+            return open("/proc/%d/maps" % proc.pid).read()
+
+    if "libcurl" in maps_when_serving(base):
+        fail("libcurl is mapped without [[remote_write]]")
+    # The target need not answer: the client is set up at startup.
+    rw = '[[remote_write]]\nurl = "http://127.0.0.1:%d/api/v1/write"\n' % free_port()
+    if "libcurl" not in maps_when_serving(base + rw):
+        fail("libcurl is not mapped with a [[remote_write]] target")
+
+
 def test_tcp_source(tmp):
     """A meter reading a remote raw port (here: simulate --out tcp-listen)."""
     sim_port, port = free_port(), free_port()
@@ -1029,6 +1052,7 @@ def main():
          "bad_config": lambda: test_bad_config(tmp),
          "port_in_use": lambda: test_port_in_use(tmp),
          "commands": lambda: test_commands(tmp),
+         "lazy_libraries": lambda: test_lazy_libraries(tmp),
          "tcp_source": lambda: test_tcp_source(tmp),
          "rfxtrx_tcp": lambda: test_rfxtrx_tcp(tmp),
          "mbus_tcp": lambda: test_mbus_tcp(tmp),
