@@ -27,7 +27,7 @@ echo "$lintian_out"
 if grep -Eq '^[EW]: ' <<<"$lintian_out"; then fail "lintian reports errors or warnings"; fi
 
 deps=$(dpkg-deb -f "$deb" Depends)
-for lib in libuv1 libssl3 libsystemd0 libmosquitto1 libserialport0 libdate-tz3 tzdata; do
+for lib in libuv1 libssl3 libcurl4 libsystemd0 libmosquitto1 libserialport0 libdate-tz3 tzdata; do
   grep -q "$lib" <<<"$deps" || fail "Depends lacks $lib: $deps"
 done
 
