@@ -54,7 +54,7 @@ std::unique_ptr<SendBatch> SendBatch::Create(uv_loop_t* loop, std::string* why,
     *why = std::string("io_uring eventfd: ") + uv_strerror(r);
     return nullptr;
   }
-  uv_unref(reinterpret_cast<uv_handle_t*>(batch->event_.get()));
+  batch->KeepAlive();  // nothing on the way yet: the watch alone keeps no loop running
   return batch;
 }
 
