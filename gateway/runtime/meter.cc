@@ -1,12 +1,14 @@
 #include "gateway/runtime/meter.h"
 
 #include <algorithm>
+#include <utility>
 #include <spdlog/spdlog.h>
 
 #include "gateway/core/parser.h"
 #include "gateway/core/telegram_shape.h"
 #include "gateway/loop/wall_clock.h"
 #include "gateway/runtime/serial_source.h"
+#include "gateway/runtime/telegram_pool.h"
 
 namespace p1 {
 namespace {
@@ -127,6 +129,7 @@ void Meter::OnSourceState(bool connected, std::string_view reason) {
 }
 
 void Meter::OnFrame(const Frame& frame) {
+  TelegramPtr replaced;
   switch (frame.status) {
     case FrameStatus::kTruncated:
       ++counters_.truncated_errors;
@@ -165,7 +168,7 @@ void Meter::OnFrame(const Frame& frame) {
         crc_required_ = true;
         spdlog::debug("meter {}: sends CRCs; frames without one are dropped", config_.name);
       }
-      auto t = std::make_shared<Telegram>();
+      std::shared_ptr<Telegram> t = TelegramPool::ThisThread().Make();
       if (frame.encrypted) t->raw.assign(frame.raw);
       t->plaintext.assign(frame.plaintext);
       t->encrypted = frame.encrypted;
@@ -186,7 +189,7 @@ void Meter::OnFrame(const Frame& frame) {
         auto_probing_ = false;
         spdlog::info("meter {}: auto: valid telegram at {}", config_.name, DescribeSource());
       }
-      latest_ = std::move(t);
+      replaced = std::exchange(latest_, std::move(t));
       if (stale_) {
         uv_timer_start(stale_.get(), OnStale, static_cast<uint64_t>(config_.stale_after.count()),
                        0);
@@ -196,6 +199,8 @@ void Meter::OnFrame(const Frame& frame) {
     }
   }
   if (observer_ != nullptr) observer_->OnMeterChanged(this);
+  // Sinks and observer have moved on to the new telegram by now.
+  TelegramPool::ThisThread().Recycle(std::move(replaced));
 }
 
 void Meter::OnStale(uv_timer_t* timer) {
