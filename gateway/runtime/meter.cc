@@ -1,7 +1,6 @@
 #include "gateway/runtime/meter.h"
 
 #include <algorithm>
-#include <utility>
 #include <spdlog/spdlog.h>
 
 #include "gateway/core/parser.h"
@@ -129,7 +128,6 @@ void Meter::OnSourceState(bool connected, std::string_view reason) {
 }
 
 void Meter::OnFrame(const Frame& frame) {
-  TelegramPtr replaced;
   switch (frame.status) {
     case FrameStatus::kTruncated:
       ++counters_.truncated_errors;
@@ -168,7 +166,7 @@ void Meter::OnFrame(const Frame& frame) {
         crc_required_ = true;
         spdlog::debug("meter {}: sends CRCs; frames without one are dropped", config_.name);
       }
-      std::shared_ptr<Telegram> t = TelegramPool::ThisThread().Make();
+      std::shared_ptr<Telegram> t = TelegramPool::Make();
       if (frame.encrypted) t->raw.assign(frame.raw);
       t->plaintext.assign(frame.plaintext);
       t->encrypted = frame.encrypted;
@@ -189,7 +187,7 @@ void Meter::OnFrame(const Frame& frame) {
         auto_probing_ = false;
         spdlog::info("meter {}: auto: valid telegram at {}", config_.name, DescribeSource());
       }
-      replaced = std::exchange(latest_, std::move(t));
+      latest_ = std::move(t);
       if (stale_) {
         uv_timer_start(stale_.get(), OnStale, static_cast<uint64_t>(config_.stale_after.count()),
                        0);
@@ -199,8 +197,6 @@ void Meter::OnFrame(const Frame& frame) {
     }
   }
   if (observer_ != nullptr) observer_->OnMeterChanged(this);
-  // Sinks and observer have moved on to the new telegram by now.
-  TelegramPool::ThisThread().Recycle(std::move(replaced));
 }
 
 void Meter::OnStale(uv_timer_t* timer) {

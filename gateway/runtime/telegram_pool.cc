@@ -3,32 +3,51 @@
 #include <utility>
 
 namespace p1 {
+namespace {
 
-TelegramPool& TelegramPool::ThisThread() {
+// Trivially destructible, so still readable while (and after) the thread's
+// pool is destroyed: a telegram released then is simply deleted.
+thread_local bool pool_gone = false;
+
+}  // namespace
+
+TelegramPool::~TelegramPool() { pool_gone = true; }
+
+TelegramPool* TelegramPool::ThisThread() {
+  if (pool_gone) return nullptr;
   thread_local TelegramPool pool;
-  return pool;
+  return &pool;
 }
 
 std::shared_ptr<Telegram> TelegramPool::Make() {
-  if (idle_.empty()) return std::make_shared<Telegram>();
-  // Made non-const by Make and unshared since Recycle: writing it is sound.
-  std::shared_ptr<Telegram> t = std::const_pointer_cast<Telegram>(std::move(idle_.back()));
-  idle_.pop_back();
-  t->raw.clear();
-  t->plaintext.clear();
-  t->encrypted = false;
-  t->crc = CrcStatus::kAbsent;
-  t->received_unix_ms = 0;
-  t->reading.Clear();
-  return t;
+  TelegramPool* pool = ThisThread();
+  std::unique_ptr<Telegram> t;
+  if (pool != nullptr && !pool->idle_.empty()) {
+    t = std::move(pool->idle_.back());
+    pool->idle_.pop_back();
+    t->raw.clear();
+    t->plaintext.clear();
+    t->encrypted = false;
+    t->crc = CrcStatus::kAbsent;
+    t->received_unix_ms = 0;
+    t->reading.Clear();
+  } else {
+    t = std::make_unique<Telegram>();
+  }
+  return std::shared_ptr<Telegram>(t.release(), Release);
 }
 
-void TelegramPool::Recycle(TelegramPtr t) {
-  // use_count() == 1 means no other holder, on this thread or any other:
-  // a copy can only be made from a holder, and this is the only one.
-  if (!t || t.use_count() != 1 || idle_.size() >= kMaxIdle) return;
+size_t TelegramPool::Idle() {
+  const TelegramPool* pool = ThisThread();
+  return pool != nullptr ? pool->idle_.size() : 0;
+}
+
+void TelegramPool::Release(Telegram* t) {
+  std::unique_ptr<Telegram> owned(t);
+  TelegramPool* pool = ThisThread();
+  if (pool == nullptr || pool->idle_.size() >= kMaxIdle) return;
   if (t->plaintext.capacity() > kMaxKeptBytes || t->raw.capacity() > kMaxKeptBytes) return;
-  idle_.push_back(std::move(t));
+  pool->idle_.push_back(std::move(owned));
 }
 
 }  // namespace p1

@@ -1,10 +1,10 @@
-// TelegramPool: recycles the Telegrams a meter has replaced, so a steady
-// stream of telegrams reuses warm buffers (plaintext, the reading's vectors)
-// instead of allocating and freeing them for every one. A telegram is only
-// taken back once nothing else holds it (a slow client's queued write, an
-// exporter's snapshot), and at most kMaxIdle wait, whatever their meter:
-// a fleet of hundreds of meters keeps a handful idle, not one per meter.
-// One pool per thread: Make and Recycle are meant for the loop thread.
+// TelegramPool: Telegrams go back to a small per-thread pool when their last
+// holder lets go (the meter that replaced it, a slow client's queued write,
+// the API's resumable events, whichever is last), and the next telegram of
+// any meter reuses one with its warm buffers (plaintext, the reading's
+// vectors) instead of allocating and freeing them per telegram. At most
+// kMaxIdle wait, so a fleet of hundreds of meters keeps a handful idle, not
+// one per meter.
 #ifndef P1GW_GATEWAY_RUNTIME_TELEGRAM_POOL_H_
 #define P1GW_GATEWAY_RUNTIME_TELEGRAM_POOL_H_
 
@@ -19,21 +19,22 @@ namespace p1 {
 class TelegramPool {
  public:
   static constexpr size_t kMaxIdle = 4;
-  // A telegram whose plaintext grew beyond this is freed, not kept.
+  // A telegram whose buffers grew beyond this is freed, not kept.
   static constexpr size_t kMaxKeptBytes = 16 * 1024;
 
-  static TelegramPool& ThisThread();
-
-  // An empty Telegram: a recycled one (cleared, its capacity kept) or new.
-  std::shared_ptr<Telegram> Make();
-  // Takes `t` back if this was its last holder; otherwise just drops it.
-  void Recycle(TelegramPtr t);
-
-  size_t idle() const { return idle_.size(); }
+  // An empty Telegram: a pooled one (cleared, its capacity kept) or a new
+  // one. Whichever thread drops its last reference gets it back in its pool.
+  static std::shared_ptr<Telegram> Make();
+  // Telegrams waiting in this thread's pool.
+  static size_t Idle();
 
  private:
-  // Every entry was created by Make as a non-const Telegram.
-  std::vector<TelegramPtr> idle_;
+  TelegramPool() = default;
+  ~TelegramPool();
+  static TelegramPool* ThisThread();  // nullptr once this thread's pool is gone
+  static void Release(Telegram* t);
+
+  std::vector<std::unique_ptr<Telegram>> idle_;
 };
 
 }  // namespace p1

@@ -1,10 +1,11 @@
-// TelegramPool and the Meter's use of it: replaced telegrams are reused once
-// nothing holds them, and never while anything does.
+// TelegramPool and the Meter's use of it: telegrams are reused once nothing
+// holds them, and never while anything does.
 #include <uv.h>
 
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gateway/core/parser.h"
@@ -41,9 +42,16 @@ MeterConfig DirectMeter() {
   return c;
 }
 
-TEST_CASE("a recycled telegram comes back empty with its buffers kept", "[telegram_pool]") {
-  TelegramPool pool;
-  std::shared_ptr<Telegram> t = pool.Make();
+// Empties this thread's pool (what earlier tests left), so counts start at 0.
+void DrainPool() {
+  std::vector<std::shared_ptr<Telegram>> taken;
+  while (TelegramPool::Idle() > 0) taken.push_back(TelegramPool::Make());
+  for (auto& t : taken) t->plaintext.assign(TelegramPool::kMaxKeptBytes + 1, 'x');  // not kept
+}
+
+TEST_CASE("a released telegram comes back empty with its buffers kept", "[telegram_pool]") {
+  DrainPool();
+  std::shared_ptr<Telegram> t = TelegramPool::Make();
   t->plaintext.assign(900, 'x');
   t->raw = "frame";
   t->encrypted = true;
@@ -53,10 +61,10 @@ TEST_CASE("a recycled telegram comes back empty with its buffers kept", "[telegr
   t->reading.errors.push_back("line 1: bad");
   const Telegram* address = t.get();
   const size_t capacity = t->plaintext.capacity();
-  pool.Recycle(std::move(t));
-  CHECK(pool.idle() == 1);
-  std::shared_ptr<Telegram> again = pool.Make();
-  CHECK(pool.idle() == 0);
+  t.reset();
+  CHECK(TelegramPool::Idle() == 1);
+  std::shared_ptr<Telegram> again = TelegramPool::Make();
+  CHECK(TelegramPool::Idle() == 0);
   REQUIRE(again.get() == address);
   CHECK(again->plaintext.empty());
   CHECK(again->plaintext.capacity() == capacity);
@@ -69,36 +77,49 @@ TEST_CASE("a recycled telegram comes back empty with its buffers kept", "[telegr
   CHECK(again->reading.errors.empty());
 }
 
-TEST_CASE("a telegram someone still holds is not recycled", "[telegram_pool]") {
-  TelegramPool pool;
-  std::shared_ptr<Telegram> t = pool.Make();
+TEST_CASE("a telegram goes back only when its last holder lets go", "[telegram_pool]") {
+  DrainPool();
+  std::shared_ptr<Telegram> t = TelegramPool::Make();
   t->plaintext = "/held";
   TelegramPtr holder = t;
-  pool.Recycle(std::move(t));
-  CHECK(pool.idle() == 0);
-  std::shared_ptr<Telegram> other = pool.Make();
+  t.reset();
+  CHECK(TelegramPool::Idle() == 0);
+  std::shared_ptr<Telegram> other = TelegramPool::Make();
   CHECK(other.get() != holder.get());
   CHECK(holder->plaintext == "/held");
+  const Telegram* address = holder.get();
+  holder.reset();
+  CHECK(TelegramPool::Idle() == 1);
+  CHECK(TelegramPool::Make().get() == address);
 }
 
 TEST_CASE("the pool keeps at most kMaxIdle telegrams and none with huge buffers",
           "[telegram_pool]") {
-  TelegramPool pool;
-  for (size_t i = 0; i < TelegramPool::kMaxIdle + 3; ++i) pool.Recycle(pool.Make());
-  // One telegram going round: made (or taken back out), then returned.
-  CHECK(pool.idle() == 1);
+  DrainPool();
   std::vector<std::shared_ptr<Telegram>> many;
-  for (size_t i = 0; i < TelegramPool::kMaxIdle + 3; ++i) many.push_back(pool.Make());
-  for (auto& t : many) pool.Recycle(std::move(t));
-  CHECK(pool.idle() == TelegramPool::kMaxIdle);
+  for (size_t i = 0; i < TelegramPool::kMaxIdle + 3; ++i) many.push_back(TelegramPool::Make());
+  many.clear();
+  CHECK(TelegramPool::Idle() == TelegramPool::kMaxIdle);
 
-  TelegramPool other;
-  std::shared_ptr<Telegram> big = other.Make();
+  DrainPool();
+  std::shared_ptr<Telegram> big = TelegramPool::Make();
   big->plaintext.assign(TelegramPool::kMaxKeptBytes + 1, 'x');
-  other.Recycle(std::move(big));
-  CHECK(other.idle() == 0);
-  other.Recycle(nullptr);
-  CHECK(other.idle() == 0);
+  big.reset();
+  CHECK(TelegramPool::Idle() == 0);
+}
+
+TEST_CASE("a telegram released on another thread goes to that thread's pool",
+          "[telegram_pool]") {
+  DrainPool();
+  std::shared_ptr<Telegram> t = TelegramPool::Make();
+  size_t idle_there = 99;
+  std::thread other([&] {
+    t.reset();
+    idle_there = TelegramPool::Idle();
+  });
+  other.join();
+  CHECK(idle_there == 1);  // and freed when that thread ended
+  CHECK(TelegramPool::Idle() == 0);
 }
 
 TEST_CASE("a meter whose sinks keep only the newest telegram reuses the one before",
@@ -113,8 +134,7 @@ TEST_CASE("a meter whose sinks keep only the newest telegram reuses the one befo
     const std::string dsmr4 = testing::ReadCorpusFile(kDsmr4);
     REQUIRE(!dsmr5.empty());
     REQUIRE(!dsmr4.empty());
-    TelegramPool& pool = TelegramPool::ThisThread();
-    while (pool.idle() > 0) pool.Make();  // what earlier tests left
+    DrainPool();
     std::vector<const Telegram*> seen;
     for (int i = 0; i < 6; ++i) {
       const std::string& text = i % 2 == 0 ? dsmr5 : dsmr4;
@@ -134,7 +154,7 @@ TEST_CASE("a meter whose sinks keep only the newest telegram reuses the one befo
             fresh.Find(Obis{1, 0, 1, 8, 1})->number);
       CHECK(sink.latest == t);
       // From the second on, the one before waits in the pool.
-      CHECK(pool.idle() == (i == 0 ? 0u : 1u));
+      CHECK(TelegramPool::Idle() == (i == 0 ? 0u : 1u));
     }
     // Telegram 3 reuses telegram 1's object, 4 reuses 2's, and so on.
     for (size_t i = 2; i < seen.size(); ++i) CHECK(seen[i] == seen[i - 2]);
