@@ -36,7 +36,7 @@ LAYERS = {
     "exporters/web": [],
     "exporters/api": ["exporters/http", "exporters/json", "exporters/web", "gateway/core",
                       "gateway/loop"],
-    "exporters/mqtt": ["exporters/json", "gateway/core", "gateway/loop", "config"],
+    "exporters/mqtt": ["exporters/json", "gateway/core", "gateway/loop", "config", "gateway/base"],
     "exporters/mdns": ["exporters/json", "gateway/loop", "config"],
     "exporters/remote_write": ["exporters/metrics", "gateway/loop", "config", "gateway/base"],
     "exporters": ["exporters/metrics", "exporters/http", "gateway/core", "gateway/loop", "config"],

@@ -1,7 +1,5 @@
 #include "exporters/mqtt/mqtt_client.h"
 
-#include <mosquitto.h>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "exporters/mqtt/mosquitto_api.h"
 #include "gateway/loop/uv_request.h"
 
 namespace p1 {
@@ -30,7 +29,7 @@ struct MqttClient::Shared {
   int rc = 0;
   int err = 0;
   ~Shared() {
-    if (mosq != nullptr) mosquitto_destroy(mosq);
+    if (mosq != nullptr) Mosquitto().destroy(mosq);
   }
 };
 
@@ -38,14 +37,9 @@ namespace {
 
 using WorkRequest = UvRequest<uv_work_t, std::shared_ptr<void>>;
 
-void InitLibrary() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
 std::string ErrorText(int rc, int err) {
   if (rc == MOSQ_ERR_ERRNO) return std::strerror(err);
-  return mosquitto_strerror(rc);
+  return Mosquitto().strerror(rc);
 }
 
 }  // namespace
@@ -64,15 +58,18 @@ MqttClient::~MqttClient() {
     return;
   }
   if (state_ == State::kConnected) {
-    mosquitto_disconnect(shared_->mosq);
+    Mosquitto().disconnect(shared_->mosq);
   }
 }
 
 bool MqttClient::Prepare(std::string* err) {
-  InitLibrary();
+  if (const std::string& e = Mosquitto().error; !e.empty()) {
+    *err = "mqtt: libmosquitto: " + e;
+    return false;
+  }
   auto shared = std::make_shared<Shared>();
   shared->owner = this;
-  shared->mosq = mosquitto_new(options_.client_id.c_str(), true, shared.get());
+  shared->mosq = Mosquitto().new_client(options_.client_id.c_str(), true, shared.get());
   if (shared->mosq == nullptr) {
     *err = std::string("mqtt: cannot create a client: ") + std::strerror(errno);
     return false;
@@ -81,23 +78,23 @@ bool MqttClient::Prepare(std::string* err) {
   shared->port = options_.port;
   shared->keepalive_s = options_.keepalive_s;
   mosquitto* m = shared->mosq;
-  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
+  Mosquitto().int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
                        options_.protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
-  mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
+  Mosquitto().int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
   auto check = [&](int rc, const std::string& what) {
     if (rc == MOSQ_ERR_SUCCESS) return true;
-    *err = "mqtt: " + what + ": " + mosquitto_strerror(rc);
+    *err = "mqtt: " + what + ": " + Mosquitto().strerror(rc);
     return false;
   };
   if (!options_.username.empty() &&
-      !check(mosquitto_username_pw_set(
+      !check(Mosquitto().username_pw_set(
                  m, options_.username.c_str(),
                  options_.password.empty() ? nullptr : options_.password.c_str()),
              "username")) {
     return false;
   }
   if (!options_.will_topic.empty() &&
-      !check(mosquitto_will_set(m, options_.will_topic.c_str(),
+      !check(Mosquitto().will_set(m, options_.will_topic.c_str(),
                                 static_cast<int>(options_.will_payload.size()),
                                 options_.will_payload.data(), 1, true),
              "will")) {
@@ -105,23 +102,23 @@ bool MqttClient::Prepare(std::string* err) {
   }
   if (options_.tls) {
     if (options_.tls_ca.empty()) {
-      if (!check(mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "system CAs")) return false;
+      if (!check(Mosquitto().int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "system CAs")) return false;
     }
     if (!options_.tls_ca.empty() || !options_.tls_cert.empty()) {
       auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
       // Checks that the files can be opened (the key is loaded on connect).
-      if (!check(mosquitto_tls_set(m, opt(options_.tls_ca), nullptr, opt(options_.tls_cert),
+      if (!check(Mosquitto().tls_set(m, opt(options_.tls_ca), nullptr, opt(options_.tls_cert),
                                    opt(options_.tls_key), nullptr),
                  "tls_ca/tls_cert/tls_key " + options_.tls_ca + " " + options_.tls_cert)) {
         return false;
       }
     }
   }
-  mosquitto_connect_callback_set(m, OnConnack);
-  mosquitto_disconnect_callback_set(m, OnMosqDisconnect);
-  mosquitto_publish_callback_set(m, OnMosqPublish);
-  mosquitto_message_callback_set(m, OnMosqMessage);
-  mosquitto_log_callback_set(m, OnMosqLog);
+  Mosquitto().connect_callback_set(m, OnConnack);
+  Mosquitto().disconnect_callback_set(m, OnMosqDisconnect);
+  Mosquitto().publish_callback_set(m, OnMosqPublish);
+  Mosquitto().message_callback_set(m, OnMosqMessage);
+  Mosquitto().log_callback_set(m, OnMosqLog);
   shared_ = std::move(shared);
   return true;
 }
@@ -155,8 +152,8 @@ void MqttClient::OnWork(uv_work_t* req) {
   auto* r = static_cast<WorkRequest*>(req->data);
   auto* shared = static_cast<Shared*>(r->extra().get());
   errno = 0;
-  shared->rc = shared->connected_once ? mosquitto_reconnect_async(shared->mosq)
-                                      : mosquitto_connect_async(shared->mosq, shared->host.c_str(),
+  shared->rc = shared->connected_once ? Mosquitto().reconnect_async(shared->mosq)
+                                      : Mosquitto().connect_async(shared->mosq, shared->host.c_str(),
                                                                 shared->port, shared->keepalive_s);
   shared->err = errno;
   shared->connected_once = true;
@@ -170,7 +167,7 @@ void MqttClient::OnWorkDone(uv_work_t* req, int) {
 }
 
 void MqttClient::ConnectStarted(int rc, int err) {
-  const int sock = mosquitto_socket(shared_->mosq);
+  const int sock = Mosquitto().socket(shared_->mosq);
   if ((rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_CONN_PENDING) || sock < 0) {
     const std::string detail = TakeLogError();
     Fail("cannot connect: " + ErrorText(rc, err) + (detail.empty() ? "" : " (" + detail + ")"));
@@ -205,8 +202,8 @@ std::string MqttClient::TakeLogError() {
 // libmosquitto's TLS handshake is still running: it makes progress only
 // from mosquitto_loop_read, and the CONNECT it has queued waits for it.
 bool MqttClient::TlsHandshaking() const {
-  auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(shared_->mosq));
-  return ssl != nullptr && !SSL_is_init_finished(ssl);
+  auto* ssl = static_cast<SSL*>(Mosquitto().ssl_get(shared_->mosq));
+  return ssl != nullptr && !Mosquitto().ssl_is_init_finished(ssl);
 }
 
 void MqttClient::Arm() {
@@ -219,8 +216,8 @@ void MqttClient::Arm() {
   if (!tcp_up_) {
     events |= UV_WRITABLE;
   } else if (TlsHandshaking()) {
-    if (SSL_want_write(static_cast<SSL*>(mosquitto_ssl_get(shared_->mosq)))) events |= UV_WRITABLE;
-  } else if (mosquitto_want_write(shared_->mosq)) {
+    if (Mosquitto().ssl_want(static_cast<SSL*>(Mosquitto().ssl_get(shared_->mosq))) == SSL_WRITING) events |= UV_WRITABLE;
+  } else if (Mosquitto().want_write(shared_->mosq)) {
     events |= UV_WRITABLE;
   }
   if (events == armed_) return;
@@ -242,23 +239,23 @@ void MqttClient::OnPoll(uv_poll_t* poll, int status, int events) {
   // then finishes the connect (and TLS handshake) from its read path.
   if ((events & UV_READABLE) || (!self->tcp_up_ && (events & UV_WRITABLE)) ||
       self->TlsHandshaking()) {
-    rc = mosquitto_loop_read(m, 1);
+    rc = Mosquitto().loop_read(m, 1);
   }
   if (events & UV_WRITABLE) self->tcp_up_ = true;
-  if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(m) >= 0 && mosquitto_want_write(m)) {
-    rc = mosquitto_loop_write(m, 1);
+  if (rc == MOSQ_ERR_SUCCESS && Mosquitto().socket(m) >= 0 && Mosquitto().want_write(m)) {
+    rc = Mosquitto().loop_write(m, 1);
   }
   self->AfterCall(rc, errno);
 }
 
 void MqttClient::AfterCall(int rc, int err) {
   mosquitto* m = shared_->mosq;
-  const bool lost = rc != MOSQ_ERR_SUCCESS || mosq_disconnected_ || mosquitto_socket(m) < 0;
+  const bool lost = rc != MOSQ_ERR_SUCCESS || mosq_disconnected_ || Mosquitto().socket(m) < 0;
   if (refused_ != 0) {
     const int code = refused_;
     refused_ = 0;
     Lost(std::string("broker refused the connection: ") +
-         (options_.protocol == 5 ? mosquitto_reason_string(code) : mosquitto_connack_string(code)));
+         (options_.protocol == 5 ? Mosquitto().reason_string(code) : Mosquitto().connack_string(code)));
     return;
   }
   if (lost) {
@@ -347,24 +344,24 @@ void MqttClient::OnTick(uv_timer_t* timer) {
   }
   if (self->state_ != State::kConnected) return;
   errno = 0;
-  int rc = mosquitto_loop_misc(self->shared_->mosq);  // PINGREQ, keepalive timeout
+  int rc = Mosquitto().loop_misc(self->shared_->mosq);  // PINGREQ, keepalive timeout
   self->AfterCall(rc, errno);
 }
 
 bool MqttClient::CanPublish() const {
-  return state_ == State::kConnected && !mosquitto_want_write(shared_->mosq) &&
+  return state_ == State::kConnected && !Mosquitto().want_write(shared_->mosq) &&
          inflight_.size() < kMaxInflight;
 }
 
 bool MqttClient::Publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
   if (state_ != State::kConnected) return false;
   int mid = 0;
-  int rc = mosquitto_publish(shared_->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()),
+  int rc = Mosquitto().publish(shared_->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()),
                              payload.data(), qos, retain);
   if (rc != MOSQ_ERR_SUCCESS) {
     // A broken socket shows on the next tick (loop_misc then fails).
     if (rc != MOSQ_ERR_NO_CONN && rc != MOSQ_ERR_CONN_LOST && rc != MOSQ_ERR_ERRNO) {
-      spdlog::warn("mqtt: cannot publish to {}: {}", topic, mosquitto_strerror(rc));
+      spdlog::warn("mqtt: cannot publish to {}: {}", topic, Mosquitto().strerror(rc));
     }
     return false;
   }
@@ -376,7 +373,7 @@ bool MqttClient::Publish(const std::string& topic, std::string_view payload, int
 
 bool MqttClient::Subscribe(const std::string& topic, int qos) {
   if (state_ != State::kConnected) return false;
-  int rc = mosquitto_subscribe(shared_->mosq, nullptr, topic.c_str(), qos);
+  int rc = Mosquitto().subscribe(shared_->mosq, nullptr, topic.c_str(), qos);
   Arm();
   return rc == MOSQ_ERR_SUCCESS;
 }

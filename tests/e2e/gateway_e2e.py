@@ -369,7 +369,8 @@ def test_commands(tmp):
 
 def test_lazy_libraries(tmp):
     """libcurl (and the TLS, Kerberos, LDAP... libraries it needs, ~3.7 MB of
-    RSS) is mapped only into a gateway with a [[remote_write]] target."""
+    RSS) is mapped only into a gateway with a [[remote_write]] target, and
+    libmosquitto with libssl (~1.7 MB) only into one with [mqtt]."""
     mport = free_port()
     base = ('[http]\nlisten = "127.0.0.1:%d"\n[[meters]]\nname = "home"\nsimulate = "dsmr5"\n'
             % mport)
@@ -382,12 +383,19 @@ def test_lazy_libraries(tmp):
             wait_for(lambda: "p1gateway_telegrams_total" in metrics(mport), "/metrics")
             return open("/proc/%d/maps" % proc.pid).read()
 
-    if "libcurl" in maps_when_serving(base):
-        fail("libcurl is mapped without [[remote_write]]")
+    plain = maps_when_serving(base)
+    for lib in ("libcurl", "libmosquitto", "libssl"):
+        if lib in plain:
+            fail("%s is mapped without [[remote_write]] or [mqtt]" % lib)
     # The target need not answer: the client is set up at startup.
     rw = '[[remote_write]]\nurl = "http://127.0.0.1:%d/api/v1/write"\n' % free_port()
     if "libcurl" not in maps_when_serving(base + rw):
         fail("libcurl is not mapped with a [[remote_write]] target")
+    # Nor need the broker: the client is made at startup, the connect retries.
+    mq = '[mqtt]\nbroker = "mqtt://127.0.0.1:%d"\n' % free_port()
+    with_mqtt = maps_when_serving(mq + base)
+    if "libmosquitto" not in with_mqtt or "libcurl" in with_mqtt:
+        fail("[mqtt] should map libmosquitto and not libcurl")
 
 
 def test_tcp_source(tmp):
