@@ -79,7 +79,7 @@ bool MqttClient::Prepare(std::string* err) {
   shared->keepalive_s = options_.keepalive_s;
   mosquitto* m = shared->mosq;
   Mosquitto().int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
-                       options_.protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+                         options_.protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
   Mosquitto().int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
   auto check = [&](int rc, const std::string& what) {
     if (rc == MOSQ_ERR_SUCCESS) return true;
@@ -95,20 +95,22 @@ bool MqttClient::Prepare(std::string* err) {
   }
   if (!options_.will_topic.empty() &&
       !check(Mosquitto().will_set(m, options_.will_topic.c_str(),
-                                static_cast<int>(options_.will_payload.size()),
-                                options_.will_payload.data(), 1, true),
+                                  static_cast<int>(options_.will_payload.size()),
+                                  options_.will_payload.data(), 1, true),
              "will")) {
     return false;
   }
   if (options_.tls) {
     if (options_.tls_ca.empty()) {
-      if (!check(Mosquitto().int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "system CAs")) return false;
+      if (!check(Mosquitto().int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "system CAs")) {
+        return false;
+      }
     }
     if (!options_.tls_ca.empty() || !options_.tls_cert.empty()) {
       auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
       // Checks that the files can be opened (the key is loaded on connect).
       if (!check(Mosquitto().tls_set(m, opt(options_.tls_ca), nullptr, opt(options_.tls_cert),
-                                   opt(options_.tls_key), nullptr),
+                                     opt(options_.tls_key), nullptr),
                  "tls_ca/tls_cert/tls_key " + options_.tls_ca + " " + options_.tls_cert)) {
         return false;
       }
@@ -152,9 +154,10 @@ void MqttClient::OnWork(uv_work_t* req) {
   auto* r = static_cast<WorkRequest*>(req->data);
   auto* shared = static_cast<Shared*>(r->extra().get());
   errno = 0;
-  shared->rc = shared->connected_once ? Mosquitto().reconnect_async(shared->mosq)
-                                      : Mosquitto().connect_async(shared->mosq, shared->host.c_str(),
-                                                                shared->port, shared->keepalive_s);
+  shared->rc = shared->connected_once
+                   ? Mosquitto().reconnect_async(shared->mosq)
+                   : Mosquitto().connect_async(shared->mosq, shared->host.c_str(), shared->port,
+                                               shared->keepalive_s);
   shared->err = errno;
   shared->connected_once = true;
 }
@@ -216,7 +219,10 @@ void MqttClient::Arm() {
   if (!tcp_up_) {
     events |= UV_WRITABLE;
   } else if (TlsHandshaking()) {
-    if (Mosquitto().ssl_want(static_cast<SSL*>(Mosquitto().ssl_get(shared_->mosq))) == SSL_WRITING) events |= UV_WRITABLE;
+    const MosquittoApi& mq = Mosquitto();
+    if (mq.ssl_want(static_cast<SSL*>(mq.ssl_get(shared_->mosq))) == SSL_WRITING) {
+      events |= UV_WRITABLE;
+    }
   } else if (Mosquitto().want_write(shared_->mosq)) {
     events |= UV_WRITABLE;
   }
@@ -254,8 +260,9 @@ void MqttClient::AfterCall(int rc, int err) {
   if (refused_ != 0) {
     const int code = refused_;
     refused_ = 0;
+    const MosquittoApi& mq = Mosquitto();
     Lost(std::string("broker refused the connection: ") +
-         (options_.protocol == 5 ? Mosquitto().reason_string(code) : Mosquitto().connack_string(code)));
+         (options_.protocol == 5 ? mq.reason_string(code) : mq.connack_string(code)));
     return;
   }
   if (lost) {
@@ -356,8 +363,8 @@ bool MqttClient::CanPublish() const {
 bool MqttClient::Publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
   if (state_ != State::kConnected) return false;
   int mid = 0;
-  int rc = Mosquitto().publish(shared_->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()),
-                             payload.data(), qos, retain);
+  int rc = Mosquitto().publish(shared_->mosq, &mid, topic.c_str(),
+                               static_cast<int>(payload.size()), payload.data(), qos, retain);
   if (rc != MOSQ_ERR_SUCCESS) {
     // A broken socket shows on the next tick (loop_misc then fails).
     if (rc != MOSQ_ERR_NO_CONN && rc != MOSQ_ERR_CONN_LOST && rc != MOSQ_ERR_ERRNO) {
